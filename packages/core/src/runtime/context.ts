@@ -1,0 +1,67 @@
+/** The `ctx` object of stages and hooks, and the default logger behind `ctx.log`. */
+import { threadId } from 'node:worker_threads';
+import type { Logger, RunContext } from '../types.js';
+
+export const consoleLogger: Logger = {
+  debug: (m, ...a) => {
+    if (process.env.MINIGUN_DEBUG) console.debug(m, ...a);
+  },
+  info: (m, ...a) => console.log(m, ...a),
+  warn: (m, ...a) => console.warn(m, ...a),
+  error: (m, ...a) => console.error(m, ...a),
+};
+
+function prefixed(logger: Logger, prefix: string): Logger {
+  return {
+    debug: (m, ...a) => logger.debug(`${prefix} ${m}`, ...a),
+    info: (m, ...a) => logger.info(`${prefix} ${m}`, ...a),
+    warn: (m, ...a) => logger.warn(`${prefix} ${m}`, ...a),
+    error: (m, ...a) => logger.error(`${prefix} ${m}`, ...a),
+  };
+}
+
+export interface ContextParts<S> {
+  readonly pipeline: string;
+  readonly state: S;
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  readonly collect: (key: string, value: unknown) => void;
+  readonly workerId?: number;
+}
+
+export function createContext<S>(parts: ContextParts<S>, stage?: string): RunContext<S> {
+  const prefix = stage === undefined ? `[${parts.pipeline}]` : `[${parts.pipeline}/${stage}]`;
+  const ctx: RunContext<S> = {
+    state: parts.state,
+    pipeline: parts.pipeline,
+    pid: process.pid,
+    signal: parts.signal,
+    collect: parts.collect,
+    log: prefixed(parts.logger, prefix),
+    ...(stage === undefined ? {} : { stage }),
+    ...(parts.workerId === undefined ? {} : { workerId: parts.workerId }),
+  };
+  return ctx;
+}
+
+export const currentThreadId = threadId;
+
+/**
+ * Keeps failed inputs in `errors` without holding huge values: small values are kept as they are, large
+ * ones are replaced by a summary string.
+ */
+export function boundInput(input: unknown, maxChars: number): unknown {
+  if (input === null || typeof input !== 'object') {
+    if (typeof input === 'string' && input.length > maxChars) return `${input.slice(0, maxChars)}… (${input.length} chars)`;
+    return input;
+  }
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(input);
+  } catch {
+    return input;
+  }
+  if (text === undefined || text.length <= maxChars) return input;
+  const kind = Array.isArray(input) ? `array of ${input.length}` : 'object';
+  return `[${kind} truncated: ${text.slice(0, maxChars)}… (${text.length} chars as JSON)]`;
+}

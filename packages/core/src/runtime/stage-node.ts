@@ -1,0 +1,94 @@
+/** The runtime state of one stage during one run: its queue, slots, phase and counters. */
+import type { CompiledStage } from '../definition/compile.js';
+import type { StageExecutor } from '../strategy/strategy.js';
+import type { Output, RunContext } from '../types.js';
+import { Deque } from './deque.js';
+import { StageCounters, type StageShape } from './stats.js';
+
+/** An emit held back (ordered output, isolated attempts) until it may be delivered. */
+export interface HeldEmit {
+  /** A named target (`out.to(name)`), or undefined for the stage's own targets. */
+  readonly to?: StageNode;
+  readonly item: unknown;
+}
+
+export interface AccumulatorBuffer {
+  items: unknown[];
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * Lifecycle: `open` (receiving) → `closing` (every source has finished and the run was quiescent: an
+ * accumulator flushes, a custom stage's input ends) → `finished` (idle again; its `after` hooks run).
+ */
+export type Phase = 'open' | 'closing' | 'finished';
+
+export class StageNode implements StageShape {
+  readonly name: string;
+  readonly kind: CompiledStage['kind'];
+  readonly strategy: string;
+  readonly concurrency: number;
+  readonly capacity: number;
+  readonly retries: number;
+  readonly ordered: boolean;
+  readonly counters = new StageCounters();
+  readonly queue = new Deque<unknown>();
+  readonly targets: StageNode[] = [];
+  readonly sources: StageNode[] = [];
+  /** Resolved `out.to(name)` targets. */
+  readonly routes = new Map<string, StageNode>();
+
+  active = 0;
+  phase: Phase = 'open';
+  pumping = false;
+  /** Resolvers of emits that pushed this queue past its capacity. */
+  roomWaiters: Array<() => void> = [];
+  roundRobin = 0;
+  ctx!: RunContext;
+  /** One `out` for every input when inputs cannot interleave (concurrency 1, unordered). */
+  sharedOut?: Output;
+  executor?: StageExecutor;
+
+  // ordered output
+  nextSeq = 0;
+  releaseSeq = 0;
+  readonly held = new Map<number, HeldEmit[] | null>();
+  releasing = false;
+
+  // accumulators
+  readonly buffers = new Map<unknown, AccumulatorBuffer>();
+  flushTail?: Promise<void>;
+
+  // custom stages
+  readers: Array<(r: IteratorResult<unknown>) => void> = [];
+  runnersAlive = 0;
+
+  constructor(readonly spec: CompiledStage) {
+    this.name = spec.name;
+    this.kind = spec.kind;
+    this.strategy = spec.options.strategy;
+    this.concurrency = spec.options.concurrency;
+    this.capacity = spec.options.queueSize;
+    this.retries = spec.options.retries;
+    this.ordered = spec.options.ordered && spec.options.concurrency > 1;
+  }
+
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  /** Wakes emitters waiting for room once the queue is back within its capacity. */
+  releaseRoom(): void {
+    if (this.roomWaiters.length > 0 && this.queue.length <= this.capacity) {
+      const waiters = this.roomWaiters;
+      this.roomWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  bufferedCount(): number {
+    let n = 0;
+    for (const b of this.buffers.values()) n += b.items.length;
+    return n;
+  }
+}

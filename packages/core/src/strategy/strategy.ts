@@ -1,0 +1,102 @@
+/**
+ * The plugin contract: what a strategy or transport package implements and registers. Documented in
+ * packages/core/README.md ("Writing a strategy"). The built-in `inline` strategy is declared here too, but
+ * the runner executes it directly (a synchronous fast path) rather than through an executor.
+ */
+import type { StageKind } from '../types.js';
+import type { ResolvedStageOptions } from '../definition/options.js';
+
+/** What a strategy is told about the stage it runs. */
+export interface StageInfo {
+  readonly pipeline: string;
+  /** Full stage name (`'sub/step'`). */
+  readonly stage: string;
+  readonly kind: StageKind;
+  /** The pipeline module's URL or path (`options.module`); isolated workers import it to find the stage. */
+  readonly module?: string;
+  readonly options: ResolvedStageOptions;
+}
+
+/** One item a worker sends back: an emit (to the stage's targets, or to a named stage) or a collect. */
+export type Emission =
+  | { readonly kind: 'emit'; readonly item: unknown; readonly to?: string }
+  | { readonly kind: 'collect'; readonly key: string; readonly value: unknown };
+
+/** One attempt of one input, as handed to an executor. */
+export interface Attempt {
+  readonly input: unknown;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  /** Aborted when the run is cancelled; the executor should stop the attempt (after the grace period, kill). */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Runs the inputs of one stage for one run. Processors, consumers: `execute` per input attempt. Producers:
+ * `produce` once. The runner handles queues, retries, accounting, ordering and hooks that run in the parent.
+ */
+export interface StageExecutor {
+  /**
+   * Runs one attempt and resolves with what it emitted and collected, in order. Rejecting fails the attempt
+   * (the runner retries or records it); the attempt's emissions are then discarded (all or nothing).
+   */
+  execute(attempt: Attempt): Promise<Iterable<Emission> | AsyncIterable<Emission>>;
+  /** Runs a producer, streaming each emission through `emit`, which waits while downstream is full. */
+  produce?(emit: (e: Emission) => Promise<void>, signal: AbortSignal): Promise<void>;
+  /** Releases workers. `force`: kill now (second signal, grace period over). Called once per run. */
+  close(mode: 'graceful' | 'force'): Promise<void>;
+}
+
+/** What the runner offers an executor. */
+export interface StrategyHost {
+  readonly stage: StageInfo;
+  /** The parent's run state (isolated strategies snapshot it when a worker starts). */
+  readonly state: unknown;
+  readonly signal: AbortSignal;
+  /** The transport selected for the stage (`options.transport`, or the channel when absent). */
+  readonly transport?: Transport;
+  /** Runs the `beforeFork` hooks for this stage in the parent; call before each worker starts. */
+  beforeFork(info: { workerId: number }): Promise<void>;
+}
+
+export interface Strategy {
+  readonly name: string;
+  /**
+   * True when stage code runs in another isolate (worker thread, child process): inputs, emits and state
+   * are structured-cloned and the pipeline needs `options.module`.
+   */
+  readonly isolated: boolean;
+  /** Refuse stage kinds or options the strategy cannot run (throw a MinigunError); called before the run starts. */
+  validate?(stage: StageInfo): void;
+  /** Creates the executor of one stage for one run. */
+  createExecutor(host: StrategyHost): StageExecutor | Promise<StageExecutor>;
+}
+
+/**
+ * Moves emissions out of an isolated worker. The parent opens one session per stage and run; the worker
+ * half is loaded in the worker from `workerModule` and given `session.config`.
+ */
+export interface Transport {
+  readonly name: string;
+  /** Module specifier the worker imports; it must export `createTransportWriter(config)`. */
+  readonly workerModule?: string;
+  open(stage: StageInfo): Promise<TransportSession>;
+}
+
+export interface TransportSession {
+  /** Structured-cloneable settings handed to the worker half. */
+  readonly config: unknown;
+  /** Reads back the emissions of a finished attempt, streaming (the attempt id comes from the worker). */
+  read(attemptId: string): AsyncIterable<Emission>;
+  /** Drops what an attempt wrote (failed attempt, dead worker): it is never delivered. */
+  discard(attemptId: string): Promise<void>;
+  /** Removes everything the session created; called when the run ends, however it ends. */
+  close(): Promise<void>;
+}
+
+/** What `registry.use()` takes: a named set of strategies and transports. */
+export interface MinigunPlugin {
+  readonly name: string;
+  readonly strategies?: readonly Strategy[];
+  readonly transports?: readonly Transport[];
+}
