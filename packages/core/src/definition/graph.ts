@@ -95,6 +95,8 @@ export function buildGraph(pipeline: string, units: readonly Unit[]): Graph {
   const declaresFrom = new Set<string>(); // units with their own `from`: never default targets
   for (const u of all) {
     for (const t of u.to ?? []) pairs.push([u.name, resolve(t, u.name, 'to')]);
+    // `from: []` is meaningful: the unit takes no default input (only explicit `to`s and out.to()).
+    if (u.from !== undefined && !(u.type === 'stage' && u.kind === 'producer')) declaresFrom.add(u.name);
     for (const f of u.from ?? []) {
       if (u.type === 'stage' && u.kind === 'producer') {
         throw new MinigunError(ErrorCodes.INVALID_ROUTE, `Producer "${u.name}" of pipeline "${pipeline}" has from: "${f}", but producers never receive items. Remove the from option.`, { pipeline, stage: u.name });

@@ -493,6 +493,29 @@ export class Run<S> {
     ).catch((e: unknown) => this.fault(e));
   }
 
+  /** An `out` and `ctx` whose emits and collects are handed to `sink` instead of delivered. */
+  private capturing(node: StageNode, sink: (e: Emission) => unknown): { out: Output; ctx: RunContext } {
+    const out: Output = {
+      emit: async (item) => {
+        await sink({ kind: 'emit', item });
+      },
+      to: (name) => {
+        this.route(node, name); // fail fast on unknown names, inside the attempt
+        return { emit: async (item) => void (await sink({ kind: 'emit', item, to: name })) };
+      },
+    };
+    const ctx: RunContext = { ...node.ctx, collect: (key, value) => void sink({ kind: 'collect', key, value }) };
+    return { out, ctx };
+  }
+
+  private async invokeHere(node: StageNode, input: unknown): Promise<Emission[]> {
+    const emissions: Emission[] = [];
+    const { out, ctx } = this.capturing(node, (e) => emissions.push(e));
+    const value = await (node.spec.fn as AnyFn)(input, out, ctx);
+    if (value !== undefined && node.kind === 'processor') emissions.push({ kind: 'emit', item: value });
+    return emissions;
+  }
+
   private async createExecutors(): Promise<void> {
     for (const node of this.order) {
       if (node.strategy === 'inline') continue;
@@ -505,6 +528,11 @@ export class Run<S> {
         transport: transportName === undefined ? undefined : this.registry.transport(transportName),
         beforeFork: async (info) => {
           await this.hooks('beforeFork', node, [node.ctx, { stage: node.name, workerId: info.workerId }], 'collect');
+        },
+        invoke: (input) => this.invokeHere(node, input),
+        produce: async (emit) => {
+          const { out, ctx } = this.capturing(node, (e) => emit(e));
+          await this.iterateProduced(node, await (node.spec.fn as AnyFn)(out, ctx), (item) => emit({ kind: 'emit', item }));
         },
       };
       try {
@@ -556,15 +584,19 @@ export class Run<S> {
   }
 
   private async produceInline(node: StageNode): Promise<void> {
-    const out = node.sharedOut!;
-    const result = await (node.spec.fn as AnyFn)(out, node.ctx);
+    const result = await (node.spec.fn as AnyFn)(node.sharedOut!, node.ctx);
+    await this.iterateProduced(node, result, (item) => this.emitFrom(node, item));
+  }
+
+  /** A producer may return an iterable or async iterable instead of calling out.emit: drain it. */
+  private async iterateProduced(node: StageNode, result: unknown, emit: (item: unknown) => Maybe): Promise<void> {
     if (result === undefined || result === null || typeof result === 'string') return;
     if (typeof (result as Iterable<unknown>)[Symbol.iterator] === 'function') {
       let lastYield = performance.now();
       let n = 0;
       for (const item of result as Iterable<unknown>) {
         if (this.stopping) throw cancelledError(this.compiled.name, node.name);
-        const wait = this.emitFrom(node, item);
+        const wait = emit(item);
         if (wait !== undefined) {
           await wait;
           lastYield = performance.now();
@@ -576,7 +608,7 @@ export class Run<S> {
     } else if (typeof (result as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
       for await (const item of result as AsyncIterable<unknown>) {
         if (this.stopping) throw cancelledError(this.compiled.name, node.name);
-        const wait = this.emitFrom(node, item);
+        const wait = emit(item);
         if (wait !== undefined) await wait;
       }
     }

@@ -57,6 +57,14 @@ export interface StrategyHost {
   readonly transport?: Transport;
   /** Runs the `beforeFork` hooks for this stage in the parent; call before each worker starts. */
   beforeFork(info: { workerId: number }): Promise<void>;
+  /**
+   * Runs the stage function here, in this isolate, for one input, and resolves with what it emitted and
+   * collected (a returned value of a processor is the last emit). For strategies that schedule work
+   * in-process; isolated strategies run the stage in their workers instead.
+   */
+  invoke(input: unknown): Promise<Emission[]>;
+  /** Runs a producer stage function here, passing each emission to `emit` (which applies backpressure). */
+  produce(emit: (e: Emission) => Promise<void>): Promise<void>;
 }
 
 export interface Strategy {

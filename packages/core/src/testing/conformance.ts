@@ -1,0 +1,206 @@
+/**
+ * The strategy conformance suite. Framework-agnostic: `conformanceCases()` returns named async checks that
+ * throw (node:assert) on failure; wire them into any runner:
+ *
+ *   for (const c of conformanceCases({ strategy })) it(c.name, c.run, c.timeoutMs);
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Pipeline } from '../pipeline.js';
+import { Registry } from '../strategy/registry.js';
+import type { MinigunPlugin, Strategy } from '../strategy/strategy.js';
+import type { RunOptions, RunResult } from '../types.js';
+import {
+  CONFORMANCE_STRATEGY,
+  TARGET_CONTEXT,
+  backpressurePipeline,
+  cancelPipeline,
+  basicPipeline,
+  hooksPipeline,
+  orderedPipeline,
+  producerPipeline,
+  retryPipeline,
+  type ConformanceState,
+} from './fixtures.js';
+
+export interface ConformanceOptions {
+  /** The strategy under test. It is registered as the stage strategy of every fixture. */
+  readonly strategy: Strategy;
+  /** Other plugins the strategy needs (e.g. transports). */
+  readonly plugins?: readonly MinigunPlugin[];
+  /** Whether the strategy can run producers (default true). */
+  readonly producers?: boolean;
+  /** Time budget per case in ms, for the test runner (default 30000). */
+  readonly timeoutMs?: number;
+}
+
+export interface ConformanceCase {
+  readonly name: string;
+  readonly timeoutMs: number;
+  run(): Promise<void>;
+}
+
+function state(overrides: Partial<ConformanceState> = {}): ConformanceState {
+  return { count: 50, delays: [], failOn: [], dir: '', factor: 3, emitted: 0, ...overrides };
+}
+
+function sorted(values: unknown[] | undefined): number[] {
+  return [...((values ?? []) as number[])].sort((a, b) => a - b);
+}
+
+function range(n: number, f: (i: number) => number = (i) => i): number[] {
+  return Array.from({ length: n }, (_, i) => f(i));
+}
+
+/** Every stage: in = done + failed + cancelled. */
+function assertAccounting(result: RunResult): void {
+  for (const [name, s] of Object.entries(result.stats.stages)) {
+    assert.equal(s.in, s.done + s.failed + s.cancelled, `stage "${name}": in (${s.in}) != done (${s.done}) + failed (${s.failed}) + cancelled (${s.cancelled})`);
+  }
+}
+
+export function conformanceCases(options: ConformanceOptions): ConformanceCase[] {
+  const strategy = options.strategy;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  // The fixtures' stage under test uses the named context TARGET_CONTEXT, which names CONFORMANCE_STRATEGY;
+  // register the strategy under test behind that name. `inline` is run by the runner itself, so for it
+  // the context is redefined to `inline` instead.
+  const alias: Strategy = {
+    name: CONFORMANCE_STRATEGY,
+    isolated: strategy.isolated,
+    validate: strategy.validate === undefined ? undefined : (stage) => strategy.validate!(stage),
+    createExecutor: (host) => strategy.createExecutor(host),
+  };
+  const run = <S>(p: Pipeline<S>, o: RunOptions<S>): Promise<RunResult> => {
+    const registry = new Registry();
+    for (const plugin of options.plugins ?? []) registry.use(plugin);
+    if (strategy.name === 'inline') {
+      return p.extend(`${p.name}-inline`, (q) => q.context(TARGET_CONTEXT, { strategy: 'inline' })).run({ ...o, registry });
+    }
+    registry.use({ name: `conformance:${strategy.name}`, strategies: [alias] });
+    return p.run({ ...o, registry });
+  };
+  const cases: Array<[string, () => Promise<void>]> = [
+    ['delivers every item exactly once, duplicates kept', async () => {
+      const r = await run(basicPipeline, { state: state({ count: 100 }) });
+      assert.equal(r.status, 'completed');
+      assert.deepEqual(sorted(r.collected.out), range(100, (i) => i * 3));
+      assert.equal(r.stats.stages.work!.done, 100);
+      assertAccounting(r);
+    }],
+    ['handles empty input and a single item', async () => {
+      const empty = await run(basicPipeline, { state: state({ count: 0 }) });
+      assert.equal(empty.status, 'completed');
+      assert.equal(empty.collected.out, undefined);
+      const one = await run(basicPipeline, { state: state({ count: 1 }) });
+      assert.deepEqual(one.collected.out, [0]);
+    }],
+    ['runs inputs concurrently up to concurrency', async () => {
+      const r = await run(basicPipeline, { state: state({ count: 12, delays: [60] }) });
+      assert.equal(r.status, 'completed');
+      const times = (r.collected.timeline as Array<{ at: number }>).map((t) => t.at).sort((a, b) => a - b);
+      // 12 inputs of 60 ms at concurrency 4 finish in about three waves; sequential would take 720 ms.
+      assert.ok(times[times.length - 1]! - times[0]! < 600, `inputs did not overlap: spread ${times[times.length - 1]! - times[0]!} ms`);
+    }],
+    ['keeps input order with ordered: true', async () => {
+      const r = await run(orderedPipeline, { state: state({ count: 40, delays: [30, 1, 12, 5, 20] }) });
+      assert.equal(r.status, 'completed');
+      assert.deepEqual(r.collected.out, range(40));
+    }],
+    ['records failures with stage, message and input, and goes on', async () => {
+      const r = await run(basicPipeline, { state: state({ count: 20, failOn: [3, 7] }) });
+      assert.equal(r.status, 'completed');
+      assert.deepEqual(sorted(r.collected.out), range(20).filter((i) => i !== 3 && i !== 7).map((i) => i * 3));
+      const items = r.errors.filter((e) => e.kind === 'item');
+      assert.equal(items.length, 2);
+      for (const e of items) {
+        assert.equal(e.stage, 'work');
+        assert.match(e.message, /conformance failure on [37]/);
+        assert.equal(e.error.name, 'RangeError');
+        assert.ok([3, 7].includes(e.input as number));
+      }
+      assert.equal(r.stats.stages.work!.failed, 2);
+      assertAccounting(r);
+    }],
+    ['retries a failed attempt', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'minigun-conformance-'));
+      try {
+        const r = await run(retryPipeline, { state: state({ count: 10, dir }) });
+        assert.equal(r.status, 'completed');
+        assert.deepEqual(sorted(r.collected.out), range(10));
+        assert.equal(r.stats.stages.work!.retried, 10);
+        assert.equal(r.errors.length, 0);
+        const attempts = sorted(r.collected.attempts);
+        // Executor-based strategies deliver only the successful attempt's emits; inline delivers as it emits.
+        if (strategy.name !== 'inline') assert.deepEqual(attempts, range(10));
+        else assert.deepEqual(attempts, range(10).flatMap((i) => [i, i]));
+        assertAccounting(r);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }],
+    ['runs hooks in order and routes and collects from inside the stage', async () => {
+      const r = await run(hooksPipeline, { state: state({ count: 10 }) });
+      assert.equal(r.status, 'completed');
+      assert.deepEqual(sorted(r.collected.seen), range(10));
+      assert.deepEqual(sorted(r.collected.evens), [0, 2, 4, 6, 8]);
+      assert.deepEqual(sorted(r.collected.odds), [1, 3, 5, 7, 9]);
+      const events = r.collected.events as string[];
+      assert.equal(events[0], 'beforeRun');
+      assert.equal(events[events.length - 1], 'afterRun');
+      assert.ok(events.indexOf('before') < events.indexOf('inline-before'), 'stage-level before runs before inline before');
+      assert.ok(events.indexOf('inline-before') < events.indexOf('after'));
+      if (strategy.isolated) {
+        assert.ok(events.includes('beforeFork'), 'beforeFork ran in the parent');
+        assert.ok((r.collected.forks ?? []).length >= 1, 'afterFork ran in a worker and its collect reached the parent');
+      } else {
+        assert.ok(!events.includes('beforeFork'), 'a non-isolated strategy does not fork');
+      }
+    }],
+    ['holds backpressure: the producer stays within the queue bounds', async () => {
+      const r = await run(backpressurePipeline, { state: state({ count: 60, delays: [5] }) });
+      assert.equal(r.status, 'completed');
+      const lag = Math.max(...(r.collected.lag as number[]));
+      // Queues of 4 and 4, two slots, one item in hand: far less than the 60 an unbounded producer reaches.
+      assert.ok(lag <= 16, `producer ran ${lag} items ahead of the sink`);
+    }],
+    ['cancels: status cancelled, afterRun runs, accounting holds, nothing hangs', async () => {
+      const controller = new AbortController();
+      const started = Date.now();
+      setTimeout(() => controller.abort(), 150);
+      const r = await run(cancelPipeline, { state: state({ count: 1_000_000 }), signal: controller.signal, graceMs: 2000 });
+      assert.equal(r.status, 'cancelled');
+      assert.deepEqual(r.collected.events, ['afterRun']);
+      assert.ok(Date.now() - started < 10_000, 'cancellation did not hang');
+      assert.equal(r.stats.stages.source!.cancelled, 1, 'the producer was stopped');
+      assert.ok((r.collected.out ?? []).length < 1000, 'work stopped soon after the signal');
+      assert.equal(r.errors.filter((e) => e.kind === 'item').length, 0, 'cancelled inputs are not errors');
+      assertAccounting(r);
+    }],
+  ];
+  if (options.producers !== false) {
+    cases.push(['runs a producer', async () => {
+      const r = await run(producerPipeline, { state: state({ count: 30 }) });
+      assert.equal(r.status, 'completed');
+      assert.deepEqual(sorted(r.collected.out), range(30, (i) => i * 3));
+      assertAccounting(r);
+    }]);
+  }
+  return cases.map(([name, fn]) => ({ name: `${strategy.name}: ${name}`, timeoutMs, run: fn }));
+}
+
+/** Runs every case and reports; for scripts and runners without per-case wiring. */
+export async function runConformance(options: ConformanceOptions): Promise<Array<{ name: string; ok: boolean; error?: Error }>> {
+  const results: Array<{ name: string; ok: boolean; error?: Error }> = [];
+  for (const c of conformanceCases(options)) {
+    try {
+      await c.run();
+      results.push({ name: c.name, ok: true });
+    } catch (e) {
+      results.push({ name: c.name, ok: false, error: e as Error });
+    }
+  }
+  return results;
+}

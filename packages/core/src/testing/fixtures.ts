@@ -1,0 +1,150 @@
+/**
+ * Pipelines the conformance suite runs. They are defined at module top level with `module:
+ * import.meta.url`, so an isolated strategy's workers can import this module and find each stage by
+ * pipeline and stage name. The stage under test always uses the strategy name `CONFORMANCE_STRATEGY`; the
+ * suite registers the plugin's strategy under that name in a private registry.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PipelineBuilder } from '../definition/builder.js';
+import { pipeline } from '../pipeline.js';
+import type { StageOptions } from '../types.js';
+
+export const CONFORMANCE_STRATEGY = 'minigun-conformance-target';
+
+/** What the fixtures read from `ctx.state`; plain data so it crosses into isolated workers. */
+export interface ConformanceState {
+  /** Items the producer emits. */
+  count: number;
+  /** Per-input delay of the stage under test, in ms (`delays[i % delays.length]`). */
+  delays: number[];
+  /** Inputs (values) on which the stage under test throws. */
+  failOn: number[];
+  /** A directory for the retry fixture's first-attempt markers. */
+  dir: string;
+  factor: number;
+  /** Set by the inline producer: how many items it has emitted so far. */
+  emitted: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** The stage under test joins the named context `target`; the suite may redefine it (inline runs). */
+const target = (options: StageOptions<ConformanceState> = {}): StageOptions<ConformanceState> => ({ context: 'target', ...options });
+export const TARGET_CONTEXT = 'target';
+
+function produce(p: PipelineBuilder<ConformanceState>): void {
+  p.context(TARGET_CONTEXT, { strategy: CONFORMANCE_STRATEGY });
+  p.producer('source', async (out, ctx) => {
+    for (let i = 0; i < ctx.state.count; i++) {
+      ctx.state.emitted = i + 1;
+      await out.emit(i);
+    }
+  });
+}
+
+/** source → work (under test) → sink; work multiplies by state.factor after a delay and throws on failOn. */
+export const basicPipeline = pipeline<ConformanceState>('conformance-basic', { module: import.meta.url }, (p) => {
+  produce(p);
+  p.processor('work', target({ concurrency: 4 }), async (n: number, _out, ctx) => {
+    const { delays, failOn, factor } = ctx.state;
+    if (delays.length > 0) await sleep(delays[n % delays.length]!);
+    if (failOn.includes(n)) throw new RangeError(`conformance failure on ${n}`);
+    ctx.collect('timeline', { n, pid: ctx.pid, at: Date.now() });
+    return n * factor;
+  });
+  p.consumer('sink', (n: number, _out, ctx) => {
+    ctx.collect('out', n);
+  });
+});
+
+/** Same shape with `ordered: true`. */
+export const orderedPipeline = pipeline<ConformanceState>('conformance-ordered', { module: import.meta.url }, (p) => {
+  produce(p);
+  p.processor('work', target({ concurrency: 4, ordered: true }), async (n: number, _out, ctx) => {
+    const { delays } = ctx.state;
+    if (delays.length > 0) await sleep(delays[n % delays.length]!);
+    return n;
+  });
+  p.consumer('sink', (n: number, _out, ctx) => {
+    ctx.collect('out', n);
+  });
+});
+
+/** The stage under test fails the first attempt of each input (a marker file says it was tried) and has retries: 1. */
+export const retryPipeline = pipeline<ConformanceState>('conformance-retry', { module: import.meta.url }, (p) => {
+  produce(p);
+  p.processor('work', target({ concurrency: 2, retries: 1 }), (n: number, out, ctx) => {
+    const marker = join(ctx.state.dir, `attempt-${n}`);
+    // Emit before failing: the strategy decides whether a failed attempt's emits are delivered (isolated: never).
+    void out.to('attempts').emit(n);
+    if (!existsSync(marker)) {
+      writeFileSync(marker, 'tried');
+      throw new Error(`first attempt of ${n}`);
+    }
+    return n;
+  });
+  p.consumer('sink', (n: number, _out, ctx) => {
+    ctx.collect('out', n);
+  });
+  p.consumer('attempts', { from: [] }, (n: number, _out, ctx) => {
+    ctx.collect('attempts', n);
+  });
+});
+
+/** Hooks around the stage under test, and dynamic routing and collect from inside it. */
+export const hooksPipeline = pipeline<ConformanceState>('conformance-hooks', { module: import.meta.url }, (p) => {
+  p.beforeRun((ctx) => ctx.collect('events', 'beforeRun'));
+  produce(p);
+  p.processor('work', target({ concurrency: 2, hooks: { before: (ctx) => ctx.collect('events', 'inline-before') } }), (n: number, out, ctx) => {
+    ctx.collect('seen', n);
+    if (n % 2 === 0) return out.to('evens').emit(n);
+    return n;
+  });
+  p.consumer('odds', (n: number, _out, ctx) => {
+    ctx.collect('odds', n);
+  });
+  p.consumer('evens', { from: [] }, (n: number, _out, ctx) => {
+    ctx.collect('evens', n);
+  });
+  p.before('work', (ctx) => ctx.collect('events', 'before'));
+  p.after('work', (ctx) => ctx.collect('events', 'after'));
+  p.beforeFork('work', (ctx) => ctx.collect('events', 'beforeFork'));
+  p.afterFork('work', (ctx) => ctx.collect('forks', { pid: ctx.pid }));
+  p.afterRun((ctx) => ctx.collect('events', 'afterRun'));
+});
+
+/** A slow stage under test behind a small queue: the producer may not run far ahead. */
+export const backpressurePipeline = pipeline<ConformanceState>('conformance-backpressure', { module: import.meta.url }, (p) => {
+  produce(p);
+  p.processor('work', target({ concurrency: 2, queueSize: 4 }), async (n: number, _out, ctx) => {
+    await sleep(ctx.state.delays[0] ?? 5);
+    return n;
+  });
+  p.consumer('sink', { queueSize: 4 }, (n: number, _out, ctx) => {
+    ctx.collect('lag', ctx.state.emitted - n);
+  });
+});
+
+/** The producer itself runs in the strategy under test. */
+export const producerPipeline = pipeline<ConformanceState>('conformance-producer', { module: import.meta.url }, (p) => {
+  p.context(TARGET_CONTEXT, { strategy: CONFORMANCE_STRATEGY });
+  p.producer('source', target(), async (out, ctx) => {
+    for (let i = 0; i < ctx.state.count; i++) await out.emit(i * ctx.state.factor);
+  });
+  p.consumer('sink', (n: number, _out, ctx) => {
+    ctx.collect('out', n);
+  });
+});
+
+/** A slow stage under test and an endless producer, for cancellation. */
+export const cancelPipeline = pipeline<ConformanceState>('conformance-cancel', { module: import.meta.url }, (p) => {
+  produce(p);
+  p.processor('work', target({ concurrency: 2, queueSize: 4 }), async (n: number) => {
+    await sleep(50);
+    return n;
+  });
+  p.consumer('sink', (n: number, _out, ctx) => {
+    ctx.collect('out', n);
+  });
+  p.afterRun((ctx) => ctx.collect('events', 'afterRun'));
+});
