@@ -288,12 +288,12 @@ export class Run<S> {
 
   /** Sends an emitted item to the stage's own targets. */
   private emitFrom(node: StageNode, item: unknown): Maybe {
-    const targets = node.targets;
     if (this.stopping) return Promise.reject(cancelledError(this.compiled.name, node.name));
+    const targets = node.targets;
     node.counters.out++;
     if (targets.length === 1) return this.deliver(targets[0]!, item);
     if (targets.length === 0) return;
-    if (node.spec.options.dispatch === 'round-robin') return this.deliver(targets[node.roundRobin++ % targets.length]!, item);
+    if (node.roundRobin >= 0) return this.deliver(targets[node.roundRobin++ % targets.length]!, item);
     let waits: Promise<void>[] | undefined;
     for (const t of targets) {
       const r = this.deliver(t, item);
@@ -391,16 +391,21 @@ export class Run<S> {
     const c = node.counters;
     if (t0 !== 0) c.latency.add(performance.now() - t0);
     c.done++;
-    const emits = value !== undefined && node.kind === 'processor';
-    if (noEmits && !emits && node.targets.length > 0) c.filtered++;
+    const emits = value !== undefined && node.emitsReturn;
+    if (!emits && noEmits && node.targets.length > 0) c.filtered++;
     if (seq >= 0) {
       if (emits) hold!.push({ item: value });
       this.holdOrdered(node, seq, hold!);
       return;
     }
-    const wait = emits && !this.stopping ? this.emitFrom(node, value) : undefined;
-    if (wait === undefined) this.release(node);
-    else wait.then(() => this.release(node), () => this.release(node));
+    if (emits && !this.stopping) {
+      const wait = this.emitFrom(node, value);
+      if (wait !== undefined) {
+        wait.then(() => this.release(node), () => this.release(node));
+        return;
+      }
+    }
+    this.release(node);
   }
 
   private failed(node: StageNode, item: unknown, attempt: number, seq: number, thrown: unknown, t0: number): void {
@@ -425,8 +430,8 @@ export class Run<S> {
   private release(node: StageNode): void {
     if (this.ended) return;
     node.active--;
-    this.pump(node);
-    this.done();
+    if (node.queue.length > 0) this.pump(node);
+    if (--this.pending === 0) this.checkQuiescence();
   }
 
   private pump(node: StageNode): void {

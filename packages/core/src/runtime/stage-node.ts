@@ -43,7 +43,10 @@ export class StageNode implements StageShape {
   pumping = false;
   /** Resolvers of emits that pushed this queue past its capacity. */
   roomWaiters: Array<() => void> = [];
-  roundRobin = 0;
+  /** Next round-robin target; -1 when the stage broadcasts. */
+  roundRobin: number;
+  /** A processor's returned value is emitted. */
+  readonly emitsReturn: boolean;
   ctx!: RunContext;
   /** One `out` for every input when inputs cannot interleave (concurrency 1, unordered). */
   sharedOut?: Output;
@@ -71,6 +74,8 @@ export class StageNode implements StageShape {
     this.capacity = spec.options.queueSize;
     this.retries = spec.options.retries;
     this.ordered = spec.options.ordered && spec.options.concurrency > 1;
+    this.roundRobin = spec.options.dispatch === 'round-robin' ? 0 : -1;
+    this.emitsReturn = spec.kind === 'processor';
   }
 
   get depth(): number {

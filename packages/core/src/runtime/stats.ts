@@ -1,11 +1,13 @@
 /**
  * Per-stage counters and the snapshot that goes into `RunResult.stats`. Counters are plain fields bumped on
- * the hot path; latency is timed on one attempt in `SAMPLE_EVERY` to keep `performance.now()` off most items.
+ * the hot path; latency is timed on a sample of attempts to keep `performance.now()` off most items.
  */
 import type { RunStats, StageKind, StageStats } from '../types.js';
 import { Reservoir } from './reservoir.js';
 
-const SAMPLE_MASK = 7; // time 1 attempt in 8
+// Time every attempt of the first 128, then one in 64: enough samples for slow stages, cheap for fast ones.
+const SAMPLE_ALL = 128;
+const SAMPLE_MASK = 63;
 
 export class StageCounters {
   in = 0;
@@ -23,7 +25,7 @@ export class StageCounters {
 
   /** True when this attempt should be timed. */
   sample(): boolean {
-    return (this.tick++ & SAMPLE_MASK) === 0;
+    return this.tick++ < SAMPLE_ALL || (this.tick & SAMPLE_MASK) === 0;
   }
 
   started(): void {
