@@ -33,6 +33,8 @@ export interface Graph {
   /** Stages in topological order (ties broken by definition order). */
   readonly order: readonly string[];
   readonly stages: ReadonlyMap<string, StageUnit>;
+  /** Nested pipeline name → the stages that receive what is sent to it (`to: 'sub'`, `out.to('sub')`). */
+  readonly groups: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
@@ -107,37 +109,32 @@ export function buildGraph(pipeline: string, units: readonly Unit[]): Graph {
       pairs.push([source, u.name]);
     }
   }
-  const routedExplicitly = (u: Unit): boolean => (u.to?.length ?? 0) > 0 || namedInFrom.has(u.name);
+  // `to: []` is meaningful too: the unit sends nowhere by default.
+  const routedExplicitly = (u: Unit): boolean => u.to !== undefined || namedInFrom.has(u.name);
   const receives = (u: Unit): boolean => !(u.type === 'stage' && u.kind === 'producer') && !declaresFrom.has(u.name);
 
-  // A nested pipeline behaves as one stage: its first receiving unit takes input, its last unit emits.
+  // A nested pipeline behaves as one stage: its first receiving unit takes input; see groupExits for output.
   const entries = (u: Unit): string[] => {
     if (u.type === 'stage') return receives(u) ? [u.name] : [];
     const first = u.units.find(receives);
     return first === undefined ? [] : entries(first);
   };
-  const exits = (u: Unit): string[] => {
-    if (routedExplicitly(u)) return [];
-    if (u.type === 'stage') return [u.name];
-    const last = u.units[u.units.length - 1];
-    return last === undefined ? [] : exits(last);
-  };
-
   const edges = new Map<string, string[]>(order.map((n) => [n, []]));
   const unit = (name: string): Unit => stages.get(name) ?? groups.get(name)!;
-  for (const [a, b] of pairs) {
-    const target = unit(b);
-    if (target.type === 'stage' && target.kind === 'producer') {
-      throw new MinigunError(ErrorCodes.INVALID_ROUTE, `Pipeline "${pipeline}" routes "${a}" to producer "${b}", but producers never receive items. Route to a processor, accumulator or consumer instead.`, { pipeline, stage: a });
-    }
-    const source = unit(a);
-    const from = source.type === 'stage' ? [a] : exitsIgnoringOwnRouting(source);
-    const to = target.type === 'stage' ? [b] : entriesIgnoringOwnFrom(target);
-    for (const s of from) for (const t of to) addUnique(edges.get(s)!, t);
-  }
-  checkCycles(pipeline, order, edges);
+  const members = (g: GroupUnit): string[] => g.units.flatMap((u) => (u.type === 'stage' ? [u.name] : members(u)));
+  // A group's exits: its stages that send nowhere inside it and are not routed explicitly (so a nested
+  // pipeline ending in a fan-out passes on every branch).
+  const groupExits = (g: GroupUnit): string[] => {
+    const inside = new Set(members(g));
+    return [...inside].filter((s) => !routedExplicitly(stages.get(s)!) && !edges.get(s)!.some((t) => inside.has(t)));
+  };
+  const exits = (u: Unit): string[] => (routedExplicitly(u) ? [] : u.type === 'stage' ? [u.name] : groupExits(u));
+  // For an explicit edge naming a group, the group's own `to`/`from` do not matter: use its ends.
+  const groupEntries = (g: GroupUnit): string[] => {
+    const first = g.units.find(receives);
+    return first === undefined ? [] : entries(first);
+  };
 
-  // Default routing, sequence by sequence; a default edge that would close a cycle is skipped.
   const reaches = (from: string, to: string): boolean => {
     const seen = new Set<string>();
     const stack = [from];
@@ -151,30 +148,45 @@ export function buildGraph(pipeline: string, units: readonly Unit[]): Graph {
     }
     return false;
   };
+  // Default routing of one sequence; a default edge that would close a cycle is skipped.
   const routeSequence = (list: readonly Unit[]): void => {
     for (let i = 0; i < list.length; i++) {
-      const u = list[i]!;
-      if (u.type === 'group') routeSequence(u.units);
       const next = list.slice(i + 1).find((n) => !(n.type === 'stage' && n.kind === 'producer'));
       if (next === undefined || !receives(next)) continue;
-      for (const a of exits(u)) for (const b of entries(next)) if (!reaches(b, a)) addUnique(edges.get(a)!, b);
+      for (const a of exits(list[i]!)) for (const b of entries(next)) if (!reaches(b, a)) addUnique(edges.get(a)!, b);
     }
   };
+  const addPair = ([a, b]: [string, string]): void => {
+    const target = unit(b);
+    if (target.type === 'stage' && target.kind === 'producer') {
+      throw new MinigunError(ErrorCodes.INVALID_ROUTE, `Pipeline "${pipeline}" routes "${a}" to producer "${b}", but producers never receive items. Route to a processor, accumulator or consumer instead.`, { pipeline, stage: a });
+    }
+    const source = unit(a);
+    const from = source.type === 'stage' ? [a] : groupExits(source);
+    const to = target.type === 'stage' ? [b] : groupEntries(target);
+    for (const s of from) for (const t of to) addUnique(edges.get(s)!, t);
+  };
+  const touchesGroup = ([a, b]: [string, string]): boolean => groups.has(a) || groups.has(b);
+
+  // Explicit stage-to-stage edges first; then the inside of each nested pipeline (innermost first), whose
+  // exits depend on it; then explicit edges naming nested pipelines; then the top-level sequence.
+  pairs.filter((p) => !touchesGroup(p)).forEach(addPair);
+  const routeGroups = (list: readonly Unit[]): void => {
+    for (const u of list) {
+      if (u.type !== 'group') continue;
+      routeGroups(u.units);
+      routeSequence(u.units);
+    }
+  };
+  routeGroups(units);
+  pairs.filter(touchesGroup).forEach(addPair);
+  checkCycles(pipeline, order, edges);
   routeSequence(units);
 
   const sources = new Map<string, string[]>(order.map((n) => [n, []]));
   for (const [a, targets] of edges) for (const b of targets) sources.get(b)!.push(a);
-  return { edges, sources, order: topoOrder(order, edges, sources), stages };
-
-  // For an explicit edge naming a group, the group's own `to`/`from` do not matter: use its ends.
-  function exitsIgnoringOwnRouting(g: GroupUnit): string[] {
-    const last = g.units[g.units.length - 1];
-    return last === undefined ? [] : exits(last);
-  }
-  function entriesIgnoringOwnFrom(g: GroupUnit): string[] {
-    const first = g.units.find(receives);
-    return first === undefined ? [] : entries(first);
-  }
+  const groupTargets = new Map([...groups.values()].map((g) => [g.name, groupEntries(g)] as const));
+  return { edges, sources, order: topoOrder(order, edges, sources), stages, groups: groupTargets };
 }
 
 function addUnique(list: string[], item: string): void {

@@ -58,6 +58,7 @@ export class Run<S> {
   private finish!: () => void;
   private readonly finished = new Promise<void>((resolve) => (this.finish = resolve));
   private quiescenceScheduled = false;
+  private afterHooksDone = false;
   private graceTimer?: NodeJS.Timeout;
   private readonly sideWork = new Set<Promise<unknown>>();
 
@@ -210,27 +211,58 @@ export class Run<S> {
       this.finishAfterStop();
       return;
     }
-    for (const node of this.order) {
-      if (node.phase === 'open') {
-        if (node.kind === 'producer' || !node.sources.every((s) => s.phase === 'finished')) continue;
-        node.phase = 'closing';
-        this.beginClose(node);
-        if (this.pending > 0) return;
-      }
-      if (node.phase === 'closing') {
-        if (node.buffers.size > 0) this.flushAll(node);
-        if (this.pending > 0) return;
-        node.phase = 'finished';
-        node.counters.endedAt = performance.now();
-        this.afterHooks(node);
-        if (this.pending > 0) return;
-      } else if (node.phase === 'finished' && node.buffers.size > 0) {
-        // Items routed to a finished accumulator with out.to(): flush them too.
-        this.flushAll(node);
-        if (this.pending > 0) return;
+    // Repeat: finishing a stage can make an earlier one (reached only by out.to()) closable.
+    for (let progressed = true; progressed; ) {
+      progressed = false;
+      for (const node of this.order) {
+        if (node.phase === 'open') {
+          if (!this.closable(node)) continue;
+          node.phase = 'closing';
+          progressed = true;
+          this.beginClose(node);
+          if (this.pending > 0) return;
+        }
+        if (node.phase === 'closing') {
+          if (node.buffers.size > 0) this.flushAll(node);
+          if (this.pending > 0) return;
+          node.phase = 'finished';
+          node.counters.endedAt = performance.now();
+          progressed = true;
+        } else if (node.phase === 'finished' && node.buffers.size > 0) {
+          // Items routed with out.to() to a finished accumulator: flush them too.
+          this.flushAll(node);
+          if (this.pending > 0) return;
+        }
       }
     }
-    if (this.order.every((n) => n.phase === 'finished')) this.complete();
+    if (!this.order.every((n) => n.phase === 'finished')) return;
+    if (this.afterHooksDone) this.complete();
+    else this.finishAll();
+  }
+
+  /**
+   * Whether a stage's input can end: every static source has finished. A stage without static sources
+   * (reached only by out.to()) waits until every other stage has finished, since any of them may route to it.
+   */
+  private closable(node: StageNode): boolean {
+    if (node.kind === 'producer') return false; // a producer's input ends when it returns
+    if (node.sources.length > 0) return node.sources.every((s) => s.phase === 'finished');
+    const downstream = node.descendants();
+    return this.order.every((n) => n === node || n.phase === 'finished' || downstream.has(n) || (n.kind !== 'producer' && n.sources.length === 0));
+  }
+
+  /**
+   * Everything has drained: run the stages' `after` hooks, in topological order, then end. They run here
+   * rather than when each stage finished because out.to() may still reach a finished stage until now.
+   */
+  private finishAll(): void {
+    this.pending++;
+    void (async () => {
+      for (const node of this.order) await this.hooks('after', node, [node.ctx, { stage: node.name }], 'collect');
+    })().then(() => {
+      this.afterHooksDone = true;
+      this.done();
+    });
   }
 
   private beginClose(node: StageNode): void {
@@ -247,12 +279,6 @@ export class Run<S> {
     for (const n of left) n.phase = 'finished';
     const work = Promise.all(left.map((n) => this.hooks('after', n, [n.ctx, { stage: n.name }], 'collect')));
     void work.then(() => this.complete());
-  }
-
-  private afterHooks(node: StageNode): void {
-    if (this.compiled.hooks.list('after', node.name).length === 0) return;
-    this.pending++;
-    void this.hooks('after', node, [node.ctx, { stage: node.name }], 'collect').then(() => this.done());
   }
 
   // ---- delivering items ---------------------------------------------------------------------------
@@ -302,25 +328,30 @@ export class Run<S> {
     return waits === undefined ? undefined : waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined);
   }
 
-  private emitTo(node: StageNode, target: StageNode, item: unknown): Maybe {
+  private emitTo(node: StageNode, targets: readonly StageNode[], item: unknown): Maybe {
     if (this.stopping) return Promise.reject(cancelledError(this.compiled.name, node.name));
     node.counters.out++;
-    return this.deliver(target, item);
+    if (targets.length === 1) return this.deliver(targets[0]!, item);
+    const waits = targets.map((t) => this.deliver(t, item)).filter((w): w is Promise<void> => w !== undefined);
+    return waits.length === 0 ? undefined : Promise.all(waits).then(() => undefined);
   }
 
-  private route(node: StageNode, name: string): StageNode {
+  /** Resolves an `out.to(name)` target: a stage, or a nested pipeline (its entry stages). */
+  private route(node: StageNode, name: string): readonly StageNode[] {
     const cached = node.routes.get(name);
     if (cached !== undefined) return cached;
-    const full = typeof name === 'string' ? resolveName(name, node.spec.group, (n) => this.nodes.has(n)) : undefined;
-    const target = full === undefined ? undefined : this.nodes.get(full);
-    if (target === undefined) {
-      throw new MinigunError(ErrorCodes.UNKNOWN_STAGE, `Stage "${node.name}" of pipeline "${this.compiled.name}" routes to "${String(name)}" with out.to(), but there is no such stage. Known stages: ${listNames(this.nodes.keys())}.`, { pipeline: this.compiled.name, stage: node.name });
+    const groups = this.compiled.graph.groups;
+    const full = typeof name === 'string' ? resolveName(name, node.spec.group, (n) => this.nodes.has(n) || groups.has(n)) : undefined;
+    const targets = full === undefined ? undefined : this.nodes.has(full) ? [this.nodes.get(full)!] : groups.get(full)!.map((n) => this.nodes.get(n)!);
+    if (targets === undefined || targets.length === 0) {
+      throw new MinigunError(ErrorCodes.UNKNOWN_STAGE, `Stage "${node.name}" of pipeline "${this.compiled.name}" routes to "${String(name)}" with out.to(), but there is no such stage. Known stages: ${listNames([...this.nodes.keys(), ...groups.keys()])}.`, { pipeline: this.compiled.name, stage: node.name });
     }
-    if (target.kind === 'producer') {
-      throw new MinigunError(ErrorCodes.INVALID_ROUTE, `Stage "${node.name}" of pipeline "${this.compiled.name}" routes to producer "${target.name}" with out.to(), but producers never receive items.`, { pipeline: this.compiled.name, stage: node.name });
+    const producer = targets.find((t) => t.kind === 'producer');
+    if (producer !== undefined) {
+      throw new MinigunError(ErrorCodes.INVALID_ROUTE, `Stage "${node.name}" of pipeline "${this.compiled.name}" routes to producer "${producer.name}" with out.to(), but producers never receive items.`, { pipeline: this.compiled.name, stage: node.name });
     }
-    node.routes.set(name, target);
-    return target;
+    node.routes.set(name, targets);
+    return targets;
   }
 
   /**

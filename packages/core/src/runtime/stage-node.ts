@@ -7,8 +7,8 @@ import { StageCounters, type StageShape } from './stats.js';
 
 /** An emit held back (ordered output, isolated attempts) until it may be delivered. */
 export interface HeldEmit {
-  /** A named target (`out.to(name)`), or undefined for the stage's own targets. */
-  readonly to?: StageNode;
+  /** Named targets (`out.to(name)`: a stage, or a nested pipeline's entry stages); undefined for the stage's own targets. */
+  readonly to?: readonly StageNode[];
   readonly item: unknown;
 }
 
@@ -36,7 +36,7 @@ export class StageNode implements StageShape {
   readonly targets: StageNode[] = [];
   readonly sources: StageNode[] = [];
   /** Resolved `out.to(name)` targets. */
-  readonly routes = new Map<string, StageNode>();
+  readonly routes = new Map<string, readonly StageNode[]>();
 
   active = 0;
   phase: Phase = 'open';
@@ -89,6 +89,24 @@ export class StageNode implements StageShape {
       this.roomWaiters = [];
       for (const w of waiters) w();
     }
+  }
+
+  private downstream?: Set<StageNode>;
+
+  /** Every stage reachable from this one by static edges (computed once). */
+  descendants(): Set<StageNode> {
+    if (this.downstream !== undefined) return this.downstream;
+    const seen = new Set<StageNode>();
+    const stack = [...this.targets];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (!seen.has(n)) {
+        seen.add(n);
+        stack.push(...n.targets);
+      }
+    }
+    this.downstream = seen;
+    return seen;
   }
 
   bufferedCount(): number {
