@@ -12,6 +12,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
-    reporters: ['default'],
+    // The JSON report lets .ci/run print one 'N passed, N failed' line for the whole repository.
+    reporters: process.env.MINIGUN_TEST_REPORT ? ['default', 'json'] : ['default'],
+    outputFile: process.env.MINIGUN_TEST_REPORT ? { json: `${process.env.MINIGUN_TEST_REPORT}/${process.cwd().split('/').slice(-2).join('-')}.json` } : undefined,
   },
 });

@@ -199,7 +199,7 @@ export interface StageStats {
   /** Successful inputs of a stage with downstream edges that emitted nothing. */
   readonly filtered: number;
   readonly latency: LatencyStats;
-  /** Inputs done per second over the stage's active time (first input to close). */
+  /** Inputs done per second over the stage's active time (first input to close); for a producer, items emitted per second. */
   readonly throughput: number;
   /** Inputs currently running (busy slots). */
   readonly active: number;

@@ -48,7 +48,8 @@ export function snapshotStage(s: StageShape, now: number): StageStats {
   const c = s.counters;
   const [p50, p90, p99] = c.latency.percentiles([50, 90, 99]);
   const activeMs = c.startedAt === 0 ? 0 : (c.endedAt || now) - c.startedAt;
-  const throughput = activeMs > 0 ? (c.done / activeMs) * 1000 : 0;
+  // A producer has one input; its rate is what it emits.
+  const throughput = activeMs > 0 ? ((s.kind === 'producer' ? c.out : c.done) / activeMs) * 1000 : 0;
   const busyMs = c.latency.mean() * (c.done + c.failed + c.retried);
   const utilization = activeMs > 0 ? Math.min(1, busyMs / (activeMs * s.concurrency)) : 0;
   return {
