@@ -27,8 +27,18 @@ export const ErrorCodes = {
   CANCELLED: 'ERR_MINIGUN_CANCELLED',
   /** An item was routed to a custom stage whose input stream had already ended. */
   STAGE_CLOSED: 'ERR_MINIGUN_STAGE_CLOSED',
-  /** `run()` called while the same pipeline object is already running with shared resources. */
+  /** An internal fault of the runner or a strategy. */
   RUN_FAILED: 'ERR_MINIGUN_RUN_FAILED',
+  /** A value (state, input, emitted item, collected value) that cannot cross into or out of an isolated worker. */
+  UNCLONEABLE: 'ERR_MINIGUN_UNCLONEABLE',
+  /** A worker could not find the pipeline or stage in the pipeline module, or could not import it. */
+  WORKER_SETUP: 'ERR_MINIGUN_WORKER_SETUP',
+  /** A TypeScript pipeline module with no TypeScript loader available in the worker. */
+  TS_LOADER: 'ERR_MINIGUN_TS_LOADER',
+  /** An isolated worker died (exit, crash, out of memory) while it held inputs. */
+  WORKER_DIED: 'ERR_MINIGUN_WORKER_DIED',
+  /** `run()` called inside an isolated worker (a module imported by a worker must not start a run). */
+  RUN_IN_WORKER: 'ERR_MINIGUN_RUN_IN_WORKER',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -19,4 +19,5 @@ export type {
 } from './strategy/strategy.js';
 export type { ResolvedStageOptions } from './definition/options.js';
 export { MinigunError, ErrorCodes, type ErrorCode } from './errors.js';
+export { isMain } from './toolkit/in-worker.js';
 export type * from './types.js';

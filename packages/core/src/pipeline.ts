@@ -4,6 +4,8 @@ import { compile, type CompiledPipeline } from './definition/compile.js';
 import { copyDefinition, type Definition } from './definition/definition.js';
 import { ErrorCodes, MinigunError } from './errors.js';
 import { Run } from './runtime/run.js';
+import { inMinigunWorker } from './toolkit/in-worker.js';
+import { PIPELINE_BRAND } from './toolkit/locate.js';
 import { defaultRegistry, type Registry } from './strategy/registry.js';
 import type { PipelineOptions, RunOptions, RunResult, StageKind } from './types.js';
 
@@ -20,6 +22,8 @@ export interface StageDescription {
 }
 
 export class Pipeline<S = unknown> {
+  /** Lets isolated workers recognise pipelines among a module's exports (also across copies of core). */
+  readonly [PIPELINE_BRAND] = true;
   /** @internal */
   readonly definition: Definition;
   /** @internal */
@@ -52,6 +56,13 @@ export class Pipeline<S = unknown> {
    * or an isolated stage without `module`. Otherwise resolves with a RunResult whatever happens.
    */
   async run(options: RunOptions<S> = {}): Promise<RunResult> {
+    if (inMinigunWorker()) {
+      throw new MinigunError(
+        ErrorCodes.RUN_IN_WORKER,
+        `run() of pipeline "${this.name}" was called inside an isolated worker, which imported the pipeline module to find a stage. Guard the code that starts the run: if (isMain(import.meta)) await ${this.name}.run(…).`,
+        { pipeline: this.name },
+      );
+    }
     if (options === null || typeof options !== 'object') throw new MinigunError(ErrorCodes.INVALID_OPTION, `run() of pipeline "${this.name}" expects an options object.`);
     if (options.graceMs !== undefined && !(typeof options.graceMs === 'number' && options.graceMs >= 0)) {
       throw new MinigunError(ErrorCodes.INVALID_OPTION, `run() of pipeline "${this.name}": graceMs must be a number of milliseconds >= 0.`);

@@ -297,7 +297,7 @@ export class Run<S> {
         throw new MinigunError(ErrorCodes.INVALID_ROUTE, `Stage "${node.name}" is a producer and cannot receive items.`);
     }
     this.pending++;
-    if (node.active < node.concurrency && node.queue.length === 0 && !node.pumping) {
+    if (node.active < node.slots && node.queue.length === 0 && !node.pumping) {
       this.start(node, item);
       return;
     }
@@ -468,7 +468,7 @@ export class Run<S> {
   private pump(node: StageNode): void {
     if (node.pumping) return;
     node.pumping = true;
-    while (node.active < node.concurrency && node.queue.length > 0 && !this.ended) {
+    while (node.active < node.slots && node.queue.length > 0 && !this.ended) {
       const item = node.queue.shift();
       node.releaseRoom();
       this.start(node, item);
@@ -566,12 +566,19 @@ export class Run<S> {
           await this.hooks('beforeFork', node, [node.ctx, { stage: node.name, workerId: info.workerId }], 'collect');
         },
         invoke: (input) => this.invokeHere(node, input),
+        collect: (key, value) => this.collect(key, value),
+        hookFailed: (point, error) => {
+          const hookError = error instanceof HookError ? error : new HookError({ point, level: 'pipeline', origin: this.compiled.name, stage: node.name }, error);
+          this.hookFailed(point, node, hookError);
+        },
         produce: async (emit) => {
           const { out, ctx } = this.capturing(node, (e) => emit(e));
           await this.iterateProduced(node, await (node.spec.fn as AnyFn)(out, ctx), (item) => emit({ kind: 'emit', item }));
         },
       };
       try {
+        const slots = strategy.slots?.(host.stage);
+        if (slots !== undefined) node.slots = Math.max(1, Math.floor(slots));
         node.executor = await strategy.createExecutor(host);
       } catch (e) {
         this.status = 'failed';

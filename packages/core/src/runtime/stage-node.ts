@@ -39,6 +39,8 @@ export class StageNode implements StageShape {
   readonly routes = new Map<string, readonly StageNode[]>();
 
   active = 0;
+  /** How many inputs may run at once: `concurrency`, or what the strategy asks for (`Strategy.slots`). */
+  slots: number;
   phase: Phase = 'open';
   pumping = false;
   /** Resolvers of emits that pushed this queue past its capacity. */
@@ -71,6 +73,7 @@ export class StageNode implements StageShape {
     this.kind = spec.kind;
     this.strategy = spec.options.strategy;
     this.concurrency = spec.options.concurrency;
+    this.slots = spec.options.concurrency;
     this.capacity = spec.options.queueSize;
     this.retries = spec.options.retries;
     this.ordered = spec.options.ordered && spec.options.concurrency > 1;

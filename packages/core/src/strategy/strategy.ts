@@ -65,6 +65,10 @@ export interface StrategyHost {
   invoke(input: unknown): Promise<Emission[]>;
   /** Runs a producer stage function here, passing each emission to `emit` (which applies backpressure). */
   produce(emit: (e: Emission) => Promise<void>): Promise<void>;
+  /** Appends to `result.collected[key]` outside any attempt (e.g. collects of an afterFork hook in a worker). */
+  collect(key: string, value: unknown): void;
+  /** Reports a hook that failed inside a worker (recorded in `result.errors` and passed to `onError`). */
+  hookFailed(point: 'afterFork', error: Error, workerId?: number): void;
 }
 
 export interface Strategy {
@@ -76,6 +80,11 @@ export interface Strategy {
   readonly isolated: boolean;
   /** Refuse stage kinds or options the strategy cannot run (throw a MinigunError); called before the run starts. */
   validate?(stage: StageInfo): void;
+  /**
+   * How many attempts of the stage the runner may hand to `execute` at once. Default: the stage's
+   * `concurrency`. A pool that sends inputs to its workers in chunks asks for more, to have chunks to send.
+   */
+  slots?(stage: StageInfo): number;
   /** Creates the executor of one stage for one run. */
   createExecutor(host: StrategyHost): StageExecutor | Promise<StageExecutor>;
 }

@@ -1,0 +1,11 @@
+/**
+ * @minigun/core/toolkit — what isolated strategy packages build on: the worker protocol, the worker-side
+ * runtime, error serialisation and cloneability checks. Strategies never depend on each other; they share
+ * this.
+ */
+export * from './toolkit/protocol.js';
+export { WorkerRuntime } from './toolkit/worker-runtime.js';
+export { serializeError, deserializeError, type SerializedError } from './toolkit/serialize-error.js';
+export { findUncloneable, assertCloneable, type Uncloneable } from './toolkit/cloneable.js';
+export { importPipelineModule } from './toolkit/locate.js';
+export { inMinigunWorker, markMinigunWorker } from './toolkit/in-worker.js';

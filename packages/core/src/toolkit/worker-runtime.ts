@@ -1,0 +1,156 @@
+/**
+ * The worker side of the protocol: sets a stage up inside an isolated worker and runs its inputs. Every
+ * isolated strategy's worker entry creates one `WorkerRuntime` and feeds it the messages it receives.
+ */
+import { threadId } from 'node:worker_threads';
+import { runHooks } from '@minigun/hooks';
+import type { CompiledPipeline, CompiledStage } from '../definition/compile.js';
+import { resolveName } from '../definition/graph.js';
+import { ErrorCodes, MinigunError, listNames } from '../errors.js';
+import { consoleLogger } from '../runtime/context.js';
+import type { Emission } from '../strategy/strategy.js';
+import type { Logger, Output, RunContext } from '../types.js';
+import { assertCloneable } from './cloneable.js';
+import { findPipeline, findStage, importPipelineModule } from './locate.js';
+import { markMinigunWorker } from './in-worker.js';
+import { PRODUCER_WINDOW, type HookReport, type InputOutcome, type WorkerSetup } from './protocol.js';
+import { serializeError } from './serialize-error.js';
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+export class WorkerRuntime {
+  private readonly controller = new AbortController();
+  private credit = PRODUCER_WINDOW;
+  private creditWaiters: Array<() => void> = [];
+
+  private constructor(
+    readonly setup: WorkerSetup,
+    private readonly compiled: CompiledPipeline,
+    private readonly stage: CompiledStage,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Imports the module, finds the stage and marks this isolate as a worker (an accidental run() then fails). */
+  static async create(setup: WorkerSetup, logger: Logger = consoleLogger): Promise<WorkerRuntime> {
+    markMinigunWorker();
+    const exports = await importPipelineModule(setup.module);
+    const pipeline = findPipeline(exports, setup.pipeline, setup.module);
+    return new WorkerRuntime(setup, pipeline.compiled, findStage(pipeline, setup.stage), logger);
+  }
+
+  get where(): { pipeline: string; stage: string } {
+    return { pipeline: this.setup.pipeline, stage: this.setup.stage };
+  }
+
+  /** Runs the afterFork hooks (pipeline, stage, inline) in this worker. */
+  async afterFork(): Promise<HookReport> {
+    const emissions: Emission[] = [];
+    const ctx = this.context((key, value) => emissions.push({ kind: 'collect', key, value }));
+    const hooks = this.compiled.hooks.list('afterFork', this.stage.name);
+    const { errors } = await runHooks(hooks, [ctx, { stage: this.stage.name, workerId: this.setup.workerId, pid: process.pid }], {
+      policy: 'collect',
+      where: { pid: process.pid, threadId, workerId: this.setup.workerId },
+    });
+    return { emissions: this.checked(emissions), errors: errors.map((e) => serializeError(e)) };
+  }
+
+  /** Runs each input as its own attempt; the emissions of an attempt are returned only if it succeeded. */
+  async runInputs(inputs: readonly unknown[]): Promise<InputOutcome[]> {
+    const outcomes: InputOutcome[] = [];
+    for (const input of inputs) outcomes.push(await this.runInput(input));
+    return outcomes;
+  }
+
+  async runInput(input: unknown): Promise<InputOutcome> {
+    const emissions: Emission[] = [];
+    const push = (e: Emission): Promise<void> => {
+      emissions.push(e);
+      return Promise.resolve();
+    };
+    try {
+      const value = await (this.stage.fn as AnyFn)(input, this.output(push), this.context((key, v) => void push({ kind: 'collect', key, value: v })));
+      if (value !== undefined && this.stage.kind === 'processor') emissions.push({ kind: 'emit', item: value });
+      return { ok: true, emissions: this.checked(emissions) };
+    } catch (error) {
+      return { ok: false, error: serializeError(error) };
+    }
+  }
+
+  /** Runs a producer; `send` carries each emission to the parent, which grants credit as it accepts them. */
+  async produce(send: (e: Emission) => void): Promise<void> {
+    const emit = async (e: Emission): Promise<void> => {
+      this.checked([e]);
+      while (this.credit <= 0) await new Promise<void>((resolve) => this.creditWaiters.push(resolve));
+      this.credit--;
+      send(e);
+    };
+    const ctx = this.context((key, value) => void emit({ kind: 'collect', key, value }));
+    const result = await (this.stage.fn as AnyFn)(this.output(emit), ctx);
+    if (result !== null && typeof result === 'object') {
+      if (Symbol.asyncIterator in result) for await (const item of result as AsyncIterable<unknown>) await emit({ kind: 'emit', item });
+      else if (Symbol.iterator in result) for (const item of result as Iterable<unknown>) await emit({ kind: 'emit', item });
+    }
+  }
+
+  /** The parent accepted `n` more producer emissions. */
+  grant(n: number): void {
+    this.credit += n;
+    const waiters = this.creditWaiters;
+    this.creditWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  cancel(): void {
+    this.controller.abort(new MinigunError(ErrorCodes.CANCELLED, `Run of pipeline "${this.setup.pipeline}" was cancelled.`));
+  }
+
+  private output(push: (e: Emission) => Promise<void>): Output {
+    return {
+      emit: (item) => push({ kind: 'emit', item }),
+      to: (name) => {
+        this.checkRoute(name);
+        return { emit: (item) => push({ kind: 'emit', item, to: name }) };
+      },
+    };
+  }
+
+  private checkRoute(name: string): void {
+    const known = (n: string): boolean => this.compiled.stages.has(n) || this.compiled.graph.groups.has(n);
+    const full = typeof name === 'string' ? resolveName(name, this.stage.group, known) : undefined;
+    if (full === undefined) {
+      throw new MinigunError(ErrorCodes.UNKNOWN_STAGE, `Stage "${this.stage.name}" of pipeline "${this.compiled.name}" routes to "${String(name)}" with out.to(), but there is no such stage. Known stages: ${listNames(this.compiled.stages.keys())}.`, this.where);
+    }
+  }
+
+  private context(collect: (key: string, value: unknown) => void): RunContext {
+    const prefix = `[${this.setup.pipeline}/${this.stage.name} worker ${this.setup.workerId}]`;
+    const log = this.logger;
+    return {
+      state: this.setup.state,
+      stage: this.stage.name,
+      pipeline: this.setup.pipeline,
+      pid: process.pid,
+      workerId: this.setup.workerId,
+      signal: this.controller.signal,
+      collect: (key, value) => {
+        if (typeof key !== 'string') throw new MinigunError(ErrorCodes.INVALID_OPTION, `ctx.collect() needs a string key, got ${typeof key}.`, this.where);
+        collect(key, value);
+      },
+      log: {
+        debug: (m, ...a) => log.debug(`${prefix} ${m}`, ...a),
+        info: (m, ...a) => log.info(`${prefix} ${m}`, ...a),
+        warn: (m, ...a) => log.warn(`${prefix} ${m}`, ...a),
+        error: (m, ...a) => log.error(`${prefix} ${m}`, ...a),
+      },
+    };
+  }
+
+  /** Emissions must survive the copy to the parent; fail the attempt with the value's path otherwise. */
+  private checked(emissions: Emission[]): Emission[] {
+    for (const e of emissions) {
+      if (e.kind === 'emit') assertCloneable(e.item, e.to === undefined ? 'the emitted item' : `the item sent to "${e.to}"`, this.where);
+      else assertCloneable(e.value, `the value collected under "${e.key}"`, this.where);
+    }
+    return emissions;
+  }
+}
