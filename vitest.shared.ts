@@ -1,12 +1,25 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const src = (path: string): string => fileURLToPath(new URL(`./packages/${path}`, import.meta.url));
+
 /**
- * Shared vitest settings. Workspace packages resolve through the `source` export condition to their
- * TypeScript sources, so tests exercise the public entry (`@minigun/core`) without a build step.
+ * Shared vitest settings. Tests import workspace packages by name; these aliases point them at the
+ * TypeScript sources, so a test exercises the public entry without a build. Aliases (not export
+ * conditions) on purpose: vitest passes resolve conditions on to node as `--conditions`, which worker
+ * threads and child processes inherit, and they must load the built packages.
  */
 export default defineConfig({
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
+  resolve: {
+    alias: [
+      { find: /^@minigun\/core$/, replacement: src('core/src/index.ts') },
+      { find: /^@minigun\/core\/testing$/, replacement: src('core/src/testing.ts') },
+      { find: /^@minigun\/core\/toolkit$/, replacement: src('core/src/toolkit.ts') },
+      { find: /^@minigun\/hooks$/, replacement: src('hooks/src/index.ts') },
+      { find: /^@minigun\/strategy-thread$/, replacement: src('strategy-thread/src/index.ts') },
+      { find: /^@minigun\/strategy-thread\/register$/, replacement: src('strategy-thread/src/register.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,

@@ -23,12 +23,17 @@ export class Registry {
   private readonly strategyMap = new Map<string, Strategy>();
   private readonly transportMap = new Map<string, Transport>();
   private readonly pluginNames = new Set<string>();
+  /** Which plugin registered each strategy/transport name: the same plugin may register again (dual ESM/CJS copies). */
+  private readonly owners = new Map<string, string>();
 
   constructor() {
     this.strategyMap.set(inlineStrategy.name, inlineStrategy);
   }
 
-  /** Adds a plugin's strategies and transports. Using the same plugin twice is a no-op; a name clash is an error. */
+  /**
+   * Adds a plugin's strategies and transports. Using the same plugin (by name) again replaces its entries;
+   * a name already registered by another plugin is an error.
+   */
   use(plugin: MinigunPlugin): this {
     if (plugin === null || typeof plugin !== 'object' || typeof plugin.name !== 'string') {
       throw new MinigunError(ErrorCodes.INVALID_PLUGIN, 'registry.use() expects a plugin object { name, strategies?, transports? }.');
@@ -38,7 +43,7 @@ export class Registry {
         throw new MinigunError(ErrorCodes.INVALID_PLUGIN, `Plugin "${plugin.name}" has a malformed strategy: it needs name, isolated and createExecutor().`);
       }
       const existing = this.strategyMap.get(s.name);
-      if (existing !== undefined && existing !== s) {
+      if (existing !== undefined && existing !== s && this.owners.get(`strategy:${s.name}`) !== plugin.name) {
         throw new MinigunError(ErrorCodes.INVALID_PLUGIN, `Plugin "${plugin.name}" registers strategy "${s.name}", which this registry already has from another plugin. Use a new Registry, or another name.`);
       }
     }
@@ -47,12 +52,18 @@ export class Registry {
         throw new MinigunError(ErrorCodes.INVALID_PLUGIN, `Plugin "${plugin.name}" has a malformed transport (it needs name and open(); "${CHANNEL_TRANSPORT}" is reserved).`);
       }
       const existing = this.transportMap.get(t.name);
-      if (existing !== undefined && existing !== t) {
+      if (existing !== undefined && existing !== t && this.owners.get(`transport:${t.name}`) !== plugin.name) {
         throw new MinigunError(ErrorCodes.INVALID_PLUGIN, `Plugin "${plugin.name}" registers transport "${t.name}", which this registry already has from another plugin.`);
       }
     }
-    for (const s of plugin.strategies ?? []) this.strategyMap.set(s.name, s);
-    for (const t of plugin.transports ?? []) this.transportMap.set(t.name, t);
+    for (const s of plugin.strategies ?? []) {
+      this.strategyMap.set(s.name, s);
+      this.owners.set(`strategy:${s.name}`, plugin.name);
+    }
+    for (const t of plugin.transports ?? []) {
+      this.transportMap.set(t.name, t);
+      this.owners.set(`transport:${t.name}`, plugin.name);
+    }
     this.pluginNames.add(plugin.name);
     return this;
   }

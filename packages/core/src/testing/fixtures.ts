@@ -12,6 +12,15 @@ import type { StageOptions } from '../types.js';
 
 export const CONFORMANCE_STRATEGY = 'minigun-conformance-target';
 
+/**
+ * The module isolated workers import. Run from the TypeScript sources (this repository's own tests), the
+ * workers load the built bundle instead: the same definitions, without compiling core's sources in every
+ * worker. Installed from npm, this file is the bundle already.
+ */
+const here = import.meta.url;
+const built = here.endsWith('/src/testing/fixtures.ts') ? new URL('../../dist/testing.js', here) : undefined;
+const module = built !== undefined && existsSync(built) ? built.href : here;
+
 /** What the fixtures read from `ctx.state`; plain data so it crosses into isolated workers. */
 export interface ConformanceState {
   /** Items the producer emits. */
@@ -43,7 +52,7 @@ function produce(p: PipelineBuilder<ConformanceState>): void {
 }
 
 /** source → work (under test) → sink; work multiplies by state.factor after a delay and throws on failOn. */
-export const basicPipeline = pipeline<ConformanceState>('conformance-basic', { module: import.meta.url }, (p) => {
+export const basicPipeline = pipeline<ConformanceState>('conformance-basic', { module }, (p) => {
   produce(p);
   p.processor('work', target({ concurrency: 4 }), async (n: number, _out, ctx) => {
     const { delays, failOn, factor } = ctx.state;
@@ -58,7 +67,7 @@ export const basicPipeline = pipeline<ConformanceState>('conformance-basic', { m
 });
 
 /** Same shape with `ordered: true`. */
-export const orderedPipeline = pipeline<ConformanceState>('conformance-ordered', { module: import.meta.url }, (p) => {
+export const orderedPipeline = pipeline<ConformanceState>('conformance-ordered', { module }, (p) => {
   produce(p);
   p.processor('work', target({ concurrency: 4, ordered: true }), async (n: number, _out, ctx) => {
     const { delays } = ctx.state;
@@ -71,7 +80,7 @@ export const orderedPipeline = pipeline<ConformanceState>('conformance-ordered',
 });
 
 /** The stage under test fails the first attempt of each input (a marker file says it was tried) and has retries: 1. */
-export const retryPipeline = pipeline<ConformanceState>('conformance-retry', { module: import.meta.url }, (p) => {
+export const retryPipeline = pipeline<ConformanceState>('conformance-retry', { module }, (p) => {
   produce(p);
   p.processor('work', target({ concurrency: 2, retries: 1 }), (n: number, out, ctx) => {
     const marker = join(ctx.state.dir, `attempt-${n}`);
@@ -92,7 +101,7 @@ export const retryPipeline = pipeline<ConformanceState>('conformance-retry', { m
 });
 
 /** Hooks around the stage under test, and dynamic routing and collect from inside it. */
-export const hooksPipeline = pipeline<ConformanceState>('conformance-hooks', { module: import.meta.url }, (p) => {
+export const hooksPipeline = pipeline<ConformanceState>('conformance-hooks', { module }, (p) => {
   p.beforeRun((ctx) => ctx.collect('events', 'beforeRun'));
   produce(p);
   p.processor('work', target({ concurrency: 2, hooks: { before: (ctx) => ctx.collect('events', 'inline-before') } }), (n: number, out, ctx) => {
@@ -114,7 +123,7 @@ export const hooksPipeline = pipeline<ConformanceState>('conformance-hooks', { m
 });
 
 /** A slow stage under test behind a small queue: the producer may not run far ahead. */
-export const backpressurePipeline = pipeline<ConformanceState>('conformance-backpressure', { module: import.meta.url }, (p) => {
+export const backpressurePipeline = pipeline<ConformanceState>('conformance-backpressure', { module }, (p) => {
   produce(p);
   p.processor('work', target({ concurrency: 2, queueSize: 4 }), async (n: number, _out, ctx) => {
     await sleep(ctx.state.delays[0] ?? 5);
@@ -126,7 +135,7 @@ export const backpressurePipeline = pipeline<ConformanceState>('conformance-back
 });
 
 /** The producer itself runs in the strategy under test. */
-export const producerPipeline = pipeline<ConformanceState>('conformance-producer', { module: import.meta.url }, (p) => {
+export const producerPipeline = pipeline<ConformanceState>('conformance-producer', { module }, (p) => {
   p.context(TARGET_CONTEXT, { strategy: CONFORMANCE_STRATEGY });
   p.producer('source', target(), async (out, ctx) => {
     for (let i = 0; i < ctx.state.count; i++) await out.emit(i * ctx.state.factor);
@@ -137,7 +146,7 @@ export const producerPipeline = pipeline<ConformanceState>('conformance-producer
 });
 
 /** A slow stage under test and an endless producer, for cancellation. */
-export const cancelPipeline = pipeline<ConformanceState>('conformance-cancel', { module: import.meta.url }, (p) => {
+export const cancelPipeline = pipeline<ConformanceState>('conformance-cancel', { module }, (p) => {
   produce(p);
   p.processor('work', target({ concurrency: 2, queueSize: 4 }), async (n: number) => {
     await sleep(50);

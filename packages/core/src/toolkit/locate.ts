@@ -2,7 +2,9 @@
  * Inside a worker: import the pipeline module and find the pipeline (by name, among the module's exports,
  * extended pipelines included) and the stage (by full name, nested pipelines included).
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CompiledPipeline, CompiledStage } from '../definition/compile.js';
 import { ErrorCodes, MinigunError, listNames } from '../errors.js';
@@ -17,37 +19,68 @@ interface PipelineLike {
 
 const TS_FILE = /\.(?:[cm]?ts|tsx)$/;
 
-/** Imports a pipeline module by URL or path. TypeScript modules go through tsx when no loader is active. */
+let tsxRegistered: Promise<void> | undefined;
+
+/**
+ * Imports a pipeline module by URL or path. For a TypeScript module, tsx's loader is registered in this
+ * isolate first (once), resolved from the user's module: on Node 20 a parent's `--import tsx` does not
+ * reach worker threads, and registering (unlike tsImport) keeps one copy of each package, so the module
+ * and the worker share `@minigun/core`. It must happen before the first import of a `.ts` URL, because
+ * Node caches a failed import.
+ */
 export async function importPipelineModule(module: string): Promise<Record<string, unknown>> {
   const url = module.startsWith('file:') || module.startsWith('data:') ? module : pathToFileURL(module).href;
+  const isTs = TS_FILE.test(new URL(url).pathname);
+  if (isTs) {
+    tsxRegistered ??= import(resolveTsxApi(url)).then(
+      (api: { register: () => unknown }) => void api.register(),
+      () => undefined, // no tsx: maybe another loader is active; the import below tells
+    );
+    await tsxRegistered;
+  }
   try {
     return (await import(url)) as Record<string, unknown>;
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (!TS_FILE.test(new URL(url).pathname) || (code !== 'ERR_UNKNOWN_FILE_EXTENSION' && code !== 'ERR_UNSUPPORTED_ESM_URL_SCHEME')) {
-      throw new MinigunError(ErrorCodes.WORKER_SETUP, `A worker could not import the pipeline module ${url}: ${(error as Error).message}`, { cause: error });
+    if (isTs && (code === 'ERR_UNKNOWN_FILE_EXTENSION' || code === 'ERR_UNSUPPORTED_ESM_URL_SCHEME')) {
+      throw new MinigunError(
+        ErrorCodes.TS_LOADER,
+        `The pipeline module ${url} is TypeScript, and a worker has no TypeScript loader to import it. Install tsx next to it (npm install --save-dev tsx), or compile the module to JavaScript and point options.module at the .js file.`,
+        { cause: error },
+      );
     }
+    throw new MinigunError(ErrorCodes.WORKER_SETUP, `A worker could not import the pipeline module ${url}: ${(error as Error).message}`, { cause: error });
   }
-  // No loader in this isolate: use tsx's API, resolved from the user's module so it is their tsx.
-  let tsImport: (specifier: string, parent: string) => Promise<unknown>;
+}
+
+/**
+ * The ESM entry of `tsx/esm/api`, resolved from the user's module (their tsx), else from core's location.
+ * createRequire would pick the CommonJS entry, whose tsImport cannot load ESM, so read the exports map.
+ */
+function resolveTsxApi(moduleUrl: string): string {
   try {
-    const api = createRequire(url).resolve('tsx/esm/api');
-    ({ tsImport } = (await import(pathToFileURL(api).href)) as { tsImport: typeof tsImport });
-  } catch (cause) {
-    throw new MinigunError(
-      ErrorCodes.TS_LOADER,
-      `The pipeline module ${url} is TypeScript, and a worker has no TypeScript loader to import it. Install tsx next to it (npm install --save-dev tsx), or compile the module to JavaScript and point options.module at the .js file.`,
-      { cause },
-    );
+    const manifest = createRequire(moduleUrl).resolve('tsx/package.json');
+    const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: Record<string, { import?: { default?: string } | string }> };
+    const entry = pkg.exports?.['./esm/api']?.import;
+    const file = typeof entry === 'string' ? entry : entry?.default;
+    if (file !== undefined) return pathToFileURL(join(dirname(manifest), file)).href;
+  } catch {
+    // not resolvable from the user's module: fall back to ours
   }
-  return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+  return 'tsx/esm/api';
 }
 
 export function findPipeline(exports: Record<string, unknown>, name: string, module: string): PipelineLike {
   const found: PipelineLike[] = [];
-  for (const value of Object.values(exports)) {
-    if (value !== null && typeof value === 'object' && (value as Record<symbol, unknown>)[PIPELINE_BRAND] === true) found.push(value as PipelineLike);
-  }
+  const scan = (values: unknown[], depth: number): void => {
+    for (const value of values) {
+      if (value === null || typeof value !== 'object') continue;
+      if ((value as Record<symbol, unknown>)[PIPELINE_BRAND] === true) found.push(value as PipelineLike);
+      // Re-exported namespaces (export * as fixtures from …; bundlers turn them into plain objects) too.
+      else if (depth === 0 && isNamespace(value)) scan(Object.values(value), 1);
+    }
+  };
+  scan(Object.values(exports), 0);
   const match = found.find((p) => p.name === name);
   if (match === undefined) {
     throw new MinigunError(
@@ -57,6 +90,11 @@ export function findPipeline(exports: Record<string, unknown>, name: string, mod
     );
   }
   return match;
+}
+
+function isNamespace(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return Object.prototype.toString.call(value) === '[object Module]' || proto === null || proto === Object.prototype;
 }
 
 export function findStage(pipeline: PipelineLike, stage: string): CompiledStage {

@@ -1,0 +1,30 @@
+/**
+ * What travels between a thread pool executor and its tinypool workers. The stage-level messages are the
+ * shared worker protocol of @minigun/core/toolkit; this file only adds the tinypool task envelope.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { HookReport, InputOutcome, ParentMessage, WorkerMessage } from '@minigun/core/toolkit';
+
+/** A tinypool task. `port` is present while some worker of the pool may not be set up yet. */
+export interface ThreadTask {
+  /** Identifies the executor (one pool per stage and run). */
+  readonly key: string;
+  readonly port?: MessagePort;
+  readonly message: Extract<ParentMessage, { t: 'inputs' } | { t: 'produce' }>;
+}
+
+/** A task's result. `needsSetup`: the worker is not set up and got no port; send the task again with one. */
+export type ThreadTaskResult =
+  | { readonly t: 'results'; readonly outcomes: InputOutcome[] }
+  | { readonly t: 'produced'; readonly emitted: number }
+  | { readonly t: 'needsSetup' }
+  /** The worker could not set the stage up (module, pipeline or stage not found, state unusable, …). */
+  | { readonly t: 'fatal'; readonly error: import('@minigun/core/toolkit').SerializedError };
+
+/** Messages on a task's port, worker → parent: the handshake and producer emissions. */
+export type PortMessage = Extract<WorkerMessage, { t: 'ready' } | { t: 'emission' } | { t: 'fatal' }> | { readonly t: 'hello'; readonly workerId: number; readonly threadId: number };
+
+/** Parent → worker on a task's port. */
+export type PortReply = Extract<ParentMessage, { t: 'setup' } | { t: 'credit' }> | { readonly t: 'fatal'; readonly error: import('@minigun/core/toolkit').SerializedError };
+
+export type { HookReport };

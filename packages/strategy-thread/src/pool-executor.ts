@@ -1,0 +1,233 @@
+/**
+ * The parent side of both thread strategies: one tinypool pool per stage and run. It queues the attempts
+ * the runner hands it, sends them to workers in chunks when the queue is deep (fewer messages per input;
+ * each input keeps its own outcome, so errors and retries stay exact), answers workers' setup handshakes
+ * (beforeFork, then a state snapshot), and turns a dead worker into failed attempts.
+ */
+import { randomUUID } from 'node:crypto';
+import { BroadcastChannel, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import Tinypool from 'tinypool';
+import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost } from '@minigun/core';
+import { assertCloneable, deserializeError, serializeError, type InputOutcome } from '@minigun/core/toolkit';
+import { workerExecArgv } from './loader-flags.js';
+import type { PortMessage, PortReply, ThreadTask, ThreadTaskResult } from './messages.js';
+
+/** Resolved from src/ (tests) and dist/ alike: the built worker entry. */
+const WORKER_FILE = fileURLToPath(new URL('../dist/worker.js', import.meta.url));
+
+export interface PoolExecutorOptions {
+  /** A fresh worker per input (thread-per-batch) instead of workers kept for the run. */
+  readonly perInput: boolean;
+  /** Largest number of inputs sent to a worker in one message. */
+  readonly maxChunk: number;
+  /** How long closing may wait for workers to terminate before giving up on them (tinylibs/tinypool#54). */
+  readonly terminateTimeoutMs: number;
+  readonly resourceLimits?: import('node:worker_threads').ResourceLimits;
+}
+
+interface Pending {
+  readonly input: unknown;
+  resolve(emissions: Emission[]): void;
+  reject(error: Error): void;
+}
+
+export class PoolExecutor implements StageExecutor {
+  private readonly key = randomUUID();
+  private readonly pool: Tinypool;
+  private readonly queue: Pending[] = [];
+  private readonly ready = new Set<number>();
+  private readonly cancelChannel: BroadcastChannel;
+  private running = 0;
+  private nextId = 1;
+  private scheduled = false;
+  private closed = false;
+
+  constructor(
+    private readonly host: StrategyHost,
+    private readonly options: PoolExecutorOptions,
+  ) {
+    const size = host.stage.options.concurrency;
+    this.pool = new Tinypool({
+      filename: WORKER_FILE,
+      minThreads: options.perInput ? 0 : size,
+      maxThreads: size,
+      isolateWorkers: options.perInput,
+      execArgv: workerExecArgv(),
+      resourceLimits: options.resourceLimits,
+      // Idle workers of a kept pool stay for the run; the pool is destroyed when the run ends.
+      idleTimeout: options.perInput ? 0 : 2 ** 31 - 1,
+    });
+    // A worker that dies while idle makes tinypool emit 'error'; without a listener that would crash the process.
+    this.pool.on('error', () => undefined);
+    this.cancelChannel = new BroadcastChannel(`minigun:${this.key}`);
+    this.cancelChannel.unref();
+    host.signal.addEventListener('abort', () => this.cancelChannel.postMessage({ t: 'cancel' }), { once: true });
+  }
+
+  execute(attempt: Attempt): Promise<Emission[]> {
+    // A value that cannot cross fails this input here, with its path, instead of failing a whole chunk.
+    assertCloneable(attempt.input, 'the input', this.where);
+    return new Promise<Emission[]>((resolve, reject) => {
+      this.queue.push({ input: attempt.input, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        queueMicrotask(() => {
+          this.scheduled = false;
+          this.dispatch();
+        });
+      }
+    });
+  }
+
+  async produce(emit: (e: Emission) => Promise<void>): Promise<void> {
+    const { port1, port2 } = new MessageChannel();
+    const id = this.nextId++;
+    let chain: Promise<void> = Promise.resolve();
+    let received = 0;
+    const onEmission = (m: PortMessage): void => {
+      if (m.t !== 'emission') return;
+      received++;
+      // Deliver in order; each accepted emission gives the worker one more credit (backpressure).
+      chain = chain.then(() => emit(m.emission)).then(() => port1.postMessage({ t: 'credit', id, n: 1 } satisfies PortReply));
+    };
+    port1.on('message', onEmission);
+    try {
+      const result = await this.runTask({ key: this.key, port: port2, message: { t: 'produce', id } }, port1, [port2]);
+      if (result.t === 'fatal') throw deserializeError(result.error);
+      if (result.t !== 'produced') throw new MinigunError(ErrorCodes.RUN_FAILED, `Producer worker of stage "${this.host.stage.stage}" answered ${result.t}.`, this.where);
+      // Port messages may still be on their way when the task result arrives: take them now.
+      for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1)) onEmission(m.message as PortMessage);
+      if (received !== result.emitted) throw new MinigunError(ErrorCodes.RUN_FAILED, `Producer worker of stage "${this.host.stage.stage}" sent ${result.emitted} items but ${received} arrived.`, this.where);
+      await chain;
+    } finally {
+      port1.close();
+    }
+  }
+
+  async close(mode: 'graceful' | 'force'): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.queue.splice(0)) p.reject(new MinigunError(ErrorCodes.CANCELLED, `Stage "${this.host.stage.stage}" was closed before this input ran.`, this.where));
+    this.cancelChannel.close();
+    const timeout = mode === 'force' ? Math.min(1000, this.options.terminateTimeoutMs) : this.options.terminateTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.pool.destroy().catch(() => undefined),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  private get where(): { pipeline: string; stage: string } {
+    return { pipeline: this.host.stage.pipeline, stage: this.host.stage.stage };
+  }
+
+  /** Sends queued inputs to free workers; deep queues go in chunks, a shallow one input at a time. */
+  private dispatch(): void {
+    const size = this.host.stage.options.concurrency;
+    while (this.queue.length > 0 && this.running < size && !this.closed) {
+      const chunk = this.options.perInput ? 1 : Math.min(this.options.maxChunk, Math.ceil(this.queue.length / (size - this.running)));
+      void this.runChunk(this.queue.splice(0, chunk));
+    }
+  }
+
+  private async runChunk(batch: Pending[]): Promise<void> {
+    this.running++;
+    try {
+      const outcomes = await this.runInputs(batch.map((p) => p.input));
+      outcomes.forEach((o: InputOutcome, i) => (o.ok ? batch[i]!.resolve(o.emissions) : batch[i]!.reject(deserializeError(o.error))));
+    } catch (error) {
+      for (const p of batch) p.reject(this.describeFailure(error, batch.length));
+    } finally {
+      this.running--;
+      this.dispatch();
+    }
+  }
+
+  private async runInputs(inputs: unknown[]): Promise<InputOutcome[]> {
+    const message = { t: 'inputs' as const, id: this.nextId++, inputs };
+    // A port is needed only while some worker has not been set up (new pool, replaced or per-input workers).
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const withPort = attempt > 0 || this.options.perInput || this.pool.threads.length < this.host.stage.options.concurrency || this.pool.threads.some((t) => !this.ready.has(t.threadId));
+      let result: ThreadTaskResult;
+      if (withPort) {
+        const { port1, port2 } = new MessageChannel();
+        try {
+          result = await this.runTask({ key: this.key, port: port2, message }, port1, [port2]);
+        } finally {
+          port1.close();
+        }
+      } else {
+        result = await this.runTask({ key: this.key, message }, undefined, []);
+      }
+      if (result.t === 'results') return result.outcomes;
+      if (result.t === 'fatal') throw deserializeError(result.error);
+    }
+    throw new MinigunError(ErrorCodes.RUN_FAILED, `Stage "${this.host.stage.stage}": a worker kept asking for its setup.`, this.where);
+  }
+
+  /** Runs one tinypool task, answering the setup handshake on `port` if the worker asks. */
+  private runTask(task: ThreadTask, port: MessagePort | undefined, transferList: MessagePort[]): Promise<ThreadTaskResult> {
+    const onMessage = (m: PortMessage): void => {
+      if (m.t === 'hello') void this.answerHello(port!, m.workerId);
+      else if (m.t === 'ready') {
+        this.ready.add(m.threadId);
+        for (const e of m.hooks.emissions) if (e.kind === 'collect') this.host.collect(e.key, e.value);
+        for (const e of m.hooks.errors) this.host.hookFailed('afterFork', deserializeError(e), m.workerId);
+      }
+    };
+    port?.on('message', onMessage);
+    const result = this.pool.run(task, { transferList }) as Promise<ThreadTaskResult>;
+    this.watchExits();
+    // The 'ready' report may still be on its way when the task result arrives: take it before the port closes.
+    return result.finally(() => {
+      if (port === undefined) return;
+      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) onMessage(m.message as PortMessage);
+    });
+  }
+
+  /**
+   * tinypool's thread runtime does not notice a worker that calls process.exit(): its task would never
+   * settle and destroy() would hang. Watch each worker's 'exit' and turn an exit while the worker is still
+   * in the pool into the 'error' tinypool does handle (it fails the worker's tasks and replaces it).
+   */
+  private readonly watched = new WeakSet<object>();
+  private watchExits(): void {
+    for (const worker of this.pool.threads) {
+      if (this.watched.has(worker)) continue;
+      this.watched.add(worker);
+      worker.once('exit', (code: number) => {
+        if (!this.pool.threads.includes(worker)) return; // tinypool itself retired it
+        const error = Object.assign(new Error(`Worker exited with code ${code}`), { code: 'ERR_WORKER_EXITED', exitCode: code });
+        worker.emit('error', error);
+      });
+    }
+  }
+
+  /** A worker starts: beforeFork in the parent, then the state snapshot (so it sees what beforeFork changed). */
+  private async answerHello(port: MessagePort, workerId: number): Promise<void> {
+    try {
+      await this.host.beforeFork({ workerId });
+      assertCloneable(this.host.state, 'state', this.where);
+      const stage = this.host.stage;
+      const reply: PortReply = { t: 'setup', setup: { module: stage.module!, pipeline: stage.pipeline, stage: stage.stage, workerId, state: this.host.state } };
+      port.postMessage(reply);
+    } catch (error) {
+      port.postMessage({ t: 'fatal', error: serializeError(error) } satisfies PortReply);
+    }
+  }
+
+  private describeFailure(error: unknown, inputs: number): Error {
+    // Our own errors (setup failures carry an ERR_MINIGUN_ code across the boundary) are already clear.
+    if (error instanceof MinigunError || String((error as { code?: unknown })?.code ?? '').startsWith('ERR_MINIGUN_')) return error as Error;
+    const e = error as Error & { code?: string };
+    const exit = /exit(?:ed)?(?: with)?(?: code)? (\d+)/i.exec(e.message ?? '')?.[1];
+    const reason = e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'ran out of memory (resourceLimits)' : exit !== undefined ? `exited with code ${exit}` : `failed: ${e.message}`;
+    return new MinigunError(
+      ErrorCodes.WORKER_DIED,
+      `A worker thread of stage "${this.host.stage.stage}" (pipeline "${this.host.stage.pipeline}") ${reason} while it held ${inputs} input(s); they fail or are retried, and the pool replaces the worker.`,
+      { ...this.where, cause: error },
+    );
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The tinypool worker entry. A worker serves one stage of one run. On its first task it asks the parent for
+ * its setup over the task's port (the parent runs beforeFork, then snapshots the state), runs afterFork,
+ * then runs inputs; later tasks go straight to the inputs.
+ */
+import { BroadcastChannel, threadId, type MessagePort } from 'node:worker_threads';
+import { workerId as tinypoolWorkerId } from 'tinypool';
+import { WorkerRuntime, markMinigunWorker, serializeError, deserializeError, type WorkerSetup } from '@minigun/core/toolkit';
+import type { PortMessage, PortReply, ThreadTask, ThreadTaskResult } from './messages.js';
+
+markMinigunWorker();
+
+let runtime: Promise<WorkerRuntime> | undefined;
+let runtimeKey: string | undefined;
+
+function send(port: MessagePort, message: PortMessage): void {
+  port.postMessage(message);
+}
+
+function setUp(task: ThreadTask): Promise<WorkerRuntime> {
+  const port = task.port!;
+  return new Promise<WorkerRuntime>((resolve, reject) => {
+    port.on('message', function onSetup(reply: PortReply) {
+      if (reply.t === 'fatal') {
+        port.off('message', onSetup);
+        reject(deserializeError(reply.error));
+        return;
+      }
+      if (reply.t !== 'setup') return;
+      port.off('message', onSetup);
+      const setup: WorkerSetup = reply.setup;
+      WorkerRuntime.create(setup)
+        .then(async (rt) => {
+          // The parent broadcasts 'cancel' when the run is cancelled: abort ctx.signal here.
+          const cancel = new BroadcastChannel(`minigun:${task.key}`);
+          cancel.onmessage = (event) => {
+            if ((event as { data?: { t?: string } }).data?.t === 'cancel') rt.cancel();
+          };
+          cancel.unref();
+          const hooks = await rt.afterFork();
+          send(port, { t: 'ready', workerId: setup.workerId, pid: process.pid, threadId, hooks });
+          resolve(rt);
+        })
+        .catch((error: unknown) => {
+          send(port, { t: 'fatal', error: serializeError(error) });
+          reject(error);
+        });
+    });
+    send(port, { t: 'hello', workerId: tinypoolWorkerId ?? 0, threadId });
+  });
+}
+
+export default async function run(task: ThreadTask): Promise<ThreadTaskResult> {
+  if (runtime === undefined || runtimeKey !== task.key) {
+    if (task.port === undefined) return { t: 'needsSetup' };
+    runtimeKey = task.key;
+    runtime = setUp(task);
+    // A failed setup is retried by the next task that brings a port.
+    runtime.catch(() => {
+      runtime = undefined;
+    });
+  }
+  let rt: WorkerRuntime;
+  try {
+    rt = await runtime;
+  } catch (error) {
+    return { t: 'fatal', error: serializeError(error) };
+  }
+  const message = task.message;
+  if (message.t === 'inputs') return { t: 'results', outcomes: await rt.runInputs(message.inputs) };
+  const port = task.port;
+  if (port === undefined) return { t: 'needsSetup' };
+  port.on('message', (reply: PortReply) => {
+    if (reply.t === 'credit') rt.grant(reply.n);
+  });
+  let emitted = 0;
+  await rt.produce((emission) => {
+    emitted++;
+    send(port, { t: 'emission', id: message.id, emission });
+  });
+  return { t: 'produced', emitted };
+}
