@@ -62,7 +62,7 @@ export class PoolExecutor implements StageExecutor {
     this.pool.on('error', () => undefined);
     this.cancelChannel = new BroadcastChannel(`minigun:${this.key}`);
     this.cancelChannel.unref();
-    host.signal.addEventListener('abort', () => this.cancelChannel.postMessage({ t: 'cancel' }), { once: true });
+    host.signal.addEventListener('abort', () => this.closed || this.cancelChannel.postMessage({ t: 'cancel' }), { once: true });
   }
 
   execute(attempt: Attempt): Promise<Emission[]> {

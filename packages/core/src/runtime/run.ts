@@ -502,7 +502,8 @@ export class Run<S> {
 
   private attemptIsolated(node: StageNode, item: unknown, attempt: number, seq: number): void {
     const t0 = node.counters.sample() ? performance.now() : 0;
-    node.executor!.execute({ input: item, attempt, signal: this.controller.signal }).then(
+    // Through a promise, so that an executor throwing synchronously fails the attempt, not the emitter.
+    Promise.resolve({ input: item, attempt, signal: this.controller.signal }).then((a) => node.executor!.execute(a)).then(
       async (emissions) => {
         if (this.ended) return;
         // All or nothing: the attempt succeeded, so its emissions are delivered now, in order.
