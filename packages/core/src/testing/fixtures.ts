@@ -56,9 +56,10 @@ export const basicPipeline = pipeline<ConformanceState>('conformance-basic', { m
   produce(p);
   p.processor('work', target({ concurrency: 4 }), async (n: number, _out, ctx) => {
     const { delays, failOn, factor } = ctx.state;
+    const start = Date.now();
     if (delays.length > 0) await sleep(delays[n % delays.length]!);
     if (failOn.includes(n)) throw new RangeError(`conformance failure on ${n}`);
-    ctx.collect('timeline', { n, pid: ctx.pid, at: Date.now() });
+    ctx.collect('timeline', { n, pid: ctx.pid, start, end: Date.now() });
     return n * factor;
   });
   p.consumer('sink', (n: number, _out, ctx) => {
