@@ -18,6 +18,8 @@ export default defineConfig({
       { find: /^@minigun\/hooks$/, replacement: src('hooks/src/index.ts') },
       { find: /^@minigun\/strategy-thread$/, replacement: src('strategy-thread/src/index.ts') },
       { find: /^@minigun\/strategy-thread\/register$/, replacement: src('strategy-thread/src/register.ts') },
+      { find: /^@minigun\/strategy-fork$/, replacement: src('strategy-fork/src/index.ts') },
+      { find: /^@minigun\/strategy-fork\/register$/, replacement: src('strategy-fork/src/register.ts') },
     ],
   },
   test: {

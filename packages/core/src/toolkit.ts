@@ -4,8 +4,9 @@
  * this.
  */
 export * from './toolkit/protocol.js';
-export { WorkerRuntime } from './toolkit/worker-runtime.js';
+export { WorkerRuntime, type PreparedStage, type StageTarget } from './toolkit/worker-runtime.js';
 export { serializeError, deserializeError, type SerializedError } from './toolkit/serialize-error.js';
 export { findUncloneable, assertCloneable, type Uncloneable } from './toolkit/cloneable.js';
 export { importPipelineModule } from './toolkit/locate.js';
 export { inMinigunWorker, markMinigunWorker } from './toolkit/in-worker.js';
+export { serveWorker, type WorkerChannel } from './toolkit/serve-worker.js';

@@ -1,47 +1,24 @@
 /**
- * The Minigun pipelines of the thread bench. They live at the top level of this module because the `thread`
- * strategy's workers import it (`{ module: import.meta.url }`, through tsx's API since it is TypeScript) to
- * find the stage function. Nothing runs on import: the self-test at the bottom is guarded by isMain.
+ * The bench pipelines in a TypeScript module, as a TypeScript user writes them: the `thread` strategy's
+ * workers import this file (`{ module: import.meta.url }`), registering tsx's loader in each worker to do so.
+ * The stage code is shared with the plain-JavaScript twin pipelines-js.mjs (define-pipelines.mjs). Nothing
+ * runs on import: the self-test at the bottom is guarded by isMain, since every worker imports this module.
  *
- *   node --import tsx bench/pipelines.ts     # one small run of each pipeline, prints the sums
+ *   node --import tsx bench/pipelines.ts     # one small run of each pipeline, both modules, prints the sums
  */
-import { isMain, pipeline, Registry, type RunResult } from '@minigun/core';
+import { isMain, Registry, type Pipeline } from '@minigun/core';
 import { threadStrategies } from '@minigun/strategy-thread';
-import { fib, inc } from './fib.mjs';
+import { definePipelines, type BenchState } from './define-pipelines.mjs';
+import { fib } from './fib.mjs';
 
-export interface BenchState {
-  /** How many inputs the producer emits. */
-  readonly count: number;
-  /** The producer emits this value `count` times (fib workload) or 0, 1, … count - 1 (dispatch workload). */
-  readonly arg: number;
-  /** The consumer adds every result here (it runs inline, in the main thread). */
-  sum: number;
-}
+export type { BenchState };
 
-/** CPU-bound: producer → `thread` (concurrency 2) fib → inline consumer summing. */
-export const fibPipeline = pipeline<BenchState>('bench-thread-fib', { module: import.meta.url }, (p) => {
-  p.producer('inputs', (_out, ctx) => Array.from({ length: ctx.state.count }, () => ctx.state.arg));
-  p.processor('fib', { strategy: 'thread', concurrency: 2 }, (n: number) => fib(n));
-  p.consumer('sum', (x: number, _out, ctx) => {
-    ctx.state.sum += x;
-  });
-});
-
-/** Dispatch: producer → `thread` (concurrency 2) n → n + 1 → inline consumer summing. */
-export const incPipeline = pipeline<BenchState>('bench-thread-inc', { module: import.meta.url }, (p) => {
-  p.producer('inputs', function* (_out, ctx) {
-    for (let i = 0; i < ctx.state.count; i++) yield i;
-  });
-  p.processor('inc', { strategy: 'thread', concurrency: 2 }, (n: number) => inc(n));
-  p.consumer('sum', (x: number, _out, ctx) => {
-    ctx.state.sum += x;
-  });
-});
+export const { fibPipeline, incPipeline } = definePipelines(import.meta.url, 'ts');
 
 /** Runs a pipeline and returns the sum, or throws if the run did not complete without errors. */
-export async function runForSum(p: typeof fibPipeline, count: number, arg: number, registry: Registry): Promise<number> {
+export async function runForSum(p: Pipeline<BenchState>, count: number, arg: number, registry: Registry): Promise<number> {
   const state: BenchState = { count, arg, sum: 0 };
-  const result: RunResult = await p.run({ state, registry });
+  const result = await p.run({ state, registry });
   if (result.status !== 'completed' || result.errors.length > 0) {
     const first = result.errors[0]?.message ?? '';
     throw new Error(`${p.name}: run ${result.status} with ${result.errors.length} error(s)${first === '' ? '' : `: ${first}`}`);
@@ -51,6 +28,9 @@ export async function runForSum(p: typeof fibPipeline, count: number, arg: numbe
 
 if (isMain(import.meta)) {
   const registry = new Registry().use(threadStrategies());
-  console.log('fib  8 × fib(20):', await runForSum(fibPipeline, 8, 20, registry), 'expected', 8 * fib(20));
-  console.log('inc  1000 inputs:', await runForSum(incPipeline, 1000, 0, registry), 'expected', (1000 * 1001) / 2);
+  const js = await import('./pipelines-js.mjs');
+  for (const [label, m] of [['ts', { fibPipeline, incPipeline }], ['js', js]] as const) {
+    console.log(`${label}  fib  8 × fib(20):`, await runForSum(m.fibPipeline, 8, 20, registry), 'expected', 8 * fib(20));
+    console.log(`${label}  inc  1000 inputs:`, await runForSum(m.incPipeline, 1000, 0, registry), 'expected', (1000 * 1001) / 2);
+  }
 }

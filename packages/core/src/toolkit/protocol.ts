@@ -30,6 +30,8 @@ export interface HookReport {
 
 /** Parent → worker. */
 export type ParentMessage =
+  /** Import the module and find the stage ahead of the setup (a spare worker waiting for its input). */
+  | { readonly t: 'prepare'; readonly target: Pick<WorkerSetup, 'module' | 'pipeline' | 'stage'> }
   | { readonly t: 'setup'; readonly setup: WorkerSetup }
   /** Run these inputs (a chunk), each as its own attempt; answered by one `results`. */
   | { readonly t: 'inputs'; readonly id: number; readonly inputs: unknown[] }
@@ -43,8 +45,11 @@ export type ParentMessage =
 
 /** Worker → parent. */
 export type WorkerMessage =
+  /** Answer to `prepare`: the module is imported and the stage found. */
+  | { readonly t: 'prepared' }
   | { readonly t: 'ready'; readonly workerId: number; readonly pid: number; readonly threadId: number; readonly hooks: HookReport }
-  | { readonly t: 'results'; readonly id: number; readonly outcomes: InputOutcome[] }
+  /** `rss`: the worker's resident memory after the chunk, for pools that recycle workers above a limit. */
+  | { readonly t: 'results'; readonly id: number; readonly outcomes: InputOutcome[]; readonly rss?: number }
   | { readonly t: 'emission'; readonly id: number; readonly emission: Emission }
   | { readonly t: 'produced'; readonly id: number; readonly error?: SerializedError }
   /** The worker cannot run the stage at all (module, pipeline or stage not found, state unusable). */

@@ -18,6 +18,15 @@ import { serializeError } from './serialize-error.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
 
+/** Which stage a worker runs. */
+export type StageTarget = Pick<WorkerSetup, 'module' | 'pipeline' | 'stage'>;
+
+/** A stage whose module is imported, waiting for its setup (state snapshot, worker id). */
+export interface PreparedStage {
+  readonly target: StageTarget;
+  start(setup: WorkerSetup): WorkerRuntime;
+}
+
 export class WorkerRuntime {
   private readonly controller = new AbortController();
   private credit = PRODUCER_WINDOW;
@@ -32,10 +41,27 @@ export class WorkerRuntime {
 
   /** Imports the module, finds the stage and marks this isolate as a worker (an accidental run() then fails). */
   static async create(setup: WorkerSetup, logger: Logger = consoleLogger): Promise<WorkerRuntime> {
+    return (await WorkerRuntime.prepare(setup, logger)).start(setup);
+  }
+
+  /**
+   * The first half of `create`, for workers started ahead of their input (spares): import the module and
+   * find the stage now; `start` with the state snapshot and worker id once an input is assigned.
+   */
+  static async prepare(target: StageTarget, logger: Logger = consoleLogger): Promise<PreparedStage> {
     markMinigunWorker();
-    const exports = await importPipelineModule(setup.module);
-    const pipeline = findPipeline(exports, setup.pipeline, setup.module);
-    return new WorkerRuntime(setup, pipeline.compiled, findStage(pipeline, setup.stage), logger);
+    const exports = await importPipelineModule(target.module);
+    const pipeline = findPipeline(exports, target.pipeline, target.module);
+    const stage = findStage(pipeline, target.stage);
+    return {
+      target,
+      start: (setup) => {
+        if (setup.module !== target.module || setup.pipeline !== target.pipeline || setup.stage !== target.stage) {
+          throw new MinigunError(ErrorCodes.WORKER_SETUP, `A worker prepared for stage "${target.stage}" of pipeline "${target.pipeline}" was set up for stage "${setup.stage}" of pipeline "${setup.pipeline}".`, target);
+        }
+        return new WorkerRuntime(setup, pipeline.compiled, stage, logger);
+      },
+    };
   }
 
   get where(): { pipeline: string; stage: string } {

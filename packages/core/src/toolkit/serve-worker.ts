@@ -1,0 +1,78 @@
+/**
+ * The worker side of the protocol over a message channel (process IPC, a MessagePort): answers every
+ * `ParentMessage` with the `WorkerMessage`s it calls for. A strategy's worker entry is then a few lines:
+ *
+ *   serveWorker({ send: (m) => process.send!(m), onMessage: (f) => process.on('message', f), exit: () => process.exit(0) });
+ */
+import { threadId } from 'node:worker_threads';
+import type { ParentMessage, WorkerMessage } from './protocol.js';
+import { serializeError } from './serialize-error.js';
+import { WorkerRuntime, type PreparedStage } from './worker-runtime.js';
+
+export interface WorkerChannel {
+  send(message: WorkerMessage): void;
+  onMessage(listener: (message: ParentMessage) => void): void;
+  /** Called on `shutdown`, once pending work has been answered. */
+  exit(): void;
+}
+
+export function serveWorker(channel: WorkerChannel): void {
+  let prepared: Promise<PreparedStage> | undefined;
+  let runtime: Promise<WorkerRuntime> | undefined;
+  // Messages are handled one after another, in arrival order.
+  let queue: Promise<void> = Promise.resolve();
+  const fatal = (error: unknown): void => channel.send({ t: 'fatal', error: serializeError(error) });
+
+  const handle = async (m: ParentMessage): Promise<void> => {
+    switch (m.t) {
+      case 'prepare':
+        prepared = WorkerRuntime.prepare(m.target);
+        try {
+          await prepared;
+          channel.send({ t: 'prepared' });
+        } catch (error) {
+          fatal(error);
+        }
+        return;
+      case 'setup': {
+        const setup = m.setup;
+        runtime = (prepared ?? WorkerRuntime.prepare(setup)).then((p) => p.start(setup));
+        try {
+          const rt = await runtime;
+          channel.send({ t: 'ready', workerId: setup.workerId, pid: process.pid, threadId, hooks: await rt.afterFork() });
+        } catch (error) {
+          fatal(error);
+        }
+        return;
+      }
+      case 'inputs': {
+        const rt = await runtime!;
+        channel.send({ t: 'results', id: m.id, outcomes: await rt.runInputs(m.inputs), rss: process.memoryUsage.rss() });
+        return;
+      }
+      case 'produce': {
+        const rt = await runtime!;
+        // Runs alongside later messages (credit), so it is not awaited in the queue.
+        void rt.produce((emission) => channel.send({ t: 'emission', id: m.id, emission })).then(
+          () => channel.send({ t: 'produced', id: m.id }),
+          (error: unknown) => channel.send({ t: 'produced', id: m.id, error: serializeError(error) }),
+        );
+        return;
+      }
+      case 'credit':
+        (await runtime!).grant(m.n);
+        return;
+      case 'cancel':
+        if (runtime !== undefined) (await runtime).cancel();
+        return;
+      case 'shutdown':
+        channel.exit();
+        return;
+    }
+  };
+  channel.onMessage((m) => {
+    // credit and cancel must not wait behind a running input or producer
+    if (m.t === 'credit' || m.t === 'cancel') void handle(m).catch(fatal);
+    else queue = queue.then(() => handle(m)).catch(fatal);
+  });
+}

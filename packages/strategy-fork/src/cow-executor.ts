@@ -1,0 +1,137 @@
+/**
+ * `cow-fork`: each input runs in a fresh child process that exits afterwards, at most `concurrency` at
+ * once. Node has no fork(2), so the cost of starting a process and importing the pipeline module is hidden
+ * by spares: children started ahead that have imported the module and wait for their one input. "Fork
+ * time" is when a spare is given its input: beforeFork runs then, then the state is snapshotted, then
+ * afterFork runs in the child (DESIGN section 8).
+ */
+import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost } from '@minigun/core';
+import { assertCloneable, deserializeError, type HookReport } from '@minigun/core/toolkit';
+import { ChildWorker } from './child-worker.js';
+import type { ChildLauncher } from './launcher.js';
+
+export interface CowForkOptions {
+  readonly launcher: ChildLauncher;
+  /** Children kept started ahead (module imported, waiting for an input). */
+  readonly spares: number;
+  /** How long a child may take to exit after its input before it is killed. */
+  readonly exitGraceMs: number;
+}
+
+export class CowForkExecutor implements StageExecutor {
+  private readonly spares: Array<Promise<ChildWorker>> = [];
+  private readonly live = new Set<ChildWorker>();
+  /** Children asked to exit after their input; close() waits for them so that none outlives the run. */
+  private readonly exiting = new Set<Promise<void>>();
+  private readonly slotWaiters: Array<() => void> = [];
+  private running = 0;
+  private nextWorkerId = 1;
+  private closed = false;
+
+  constructor(
+    private readonly host: StrategyHost,
+    private readonly options: CowForkOptions,
+  ) {
+    this.fillSpares();
+    host.signal.addEventListener('abort', () => {
+      for (const child of this.live) child.send({ t: 'cancel' });
+    }, { once: true });
+  }
+
+  async execute(attempt: Attempt): Promise<Emission[]> {
+    assertCloneable(attempt.input, 'the input', this.where);
+    await this.slot();
+    try {
+      const child = await this.takeChild();
+      this.live.add(child);
+      try {
+        await this.start(child);
+        const [outcome] = await child.runInputs([attempt.input]);
+        if (outcome === undefined) throw new MinigunError(ErrorCodes.RUN_FAILED, `Child ${child.pid} of stage "${this.where.stage}" returned no outcome.`, this.where);
+        if (!outcome.ok) throw deserializeError(outcome.error);
+        return outcome.emissions;
+      } finally {
+        this.live.delete(child);
+        const exit = child.shutdown(this.options.exitGraceMs);
+        this.exiting.add(exit);
+        void exit.then(() => this.exiting.delete(exit));
+      }
+    } finally {
+      this.release();
+    }
+  }
+
+  async produce(emit: (e: Emission) => Promise<void>): Promise<void> {
+    const child = await this.takeChild();
+    this.live.add(child);
+    try {
+      await this.start(child);
+      await child.produce(emit);
+    } finally {
+      this.live.delete(child);
+      await child.shutdown(this.options.exitGraceMs);
+    }
+  }
+
+  async close(mode: 'graceful' | 'force'): Promise<void> {
+    this.closed = true;
+    const spares = this.spares.splice(0);
+    const children = await Promise.all(spares.map((s) => s.catch(() => undefined)));
+    await Promise.all([
+      ...children.map((c) => c?.kill('SIGTERM')),
+      ...[...this.live].map((c) => (mode === 'force' ? c.kill() : c.shutdown(this.options.exitGraceMs))),
+      ...this.exiting,
+    ]);
+  }
+
+  private get where(): { pipeline: string; stage: string } {
+    return { pipeline: this.host.stage.pipeline, stage: this.host.stage.stage };
+  }
+
+  /** beforeFork in the parent, the state snapshot, then the child's afterFork. */
+  private async start(child: ChildWorker): Promise<void> {
+    const workerId = this.nextWorkerId++;
+    await this.host.beforeFork({ workerId });
+    assertCloneable(this.host.state, 'state', this.where);
+    const stage = this.host.stage;
+    const report: HookReport = await child.setup({ module: stage.module!, pipeline: stage.pipeline, stage: stage.stage, workerId, state: this.host.state });
+    for (const e of report.emissions) if (e.kind === 'collect') this.host.collect(e.key, e.value);
+    for (const e of report.errors) this.host.hookFailed('afterFork', deserializeError(e));
+  }
+
+  private takeChild(): Promise<ChildWorker> {
+    const spare = this.spares.shift() ?? this.startSpare();
+    this.fillSpares();
+    return spare;
+  }
+
+  private fillSpares(): void {
+    while (!this.closed && this.spares.length < this.options.spares) {
+      const spare = this.startSpare();
+      spare.catch(() => undefined); // a failed spare fails the input that takes it
+      this.spares.push(spare);
+    }
+  }
+
+  private async startSpare(): Promise<ChildWorker> {
+    const child = new ChildWorker(this.options.launcher, this.where);
+    const stage = this.host.stage;
+    try {
+      await child.prepare({ module: stage.module!, pipeline: stage.pipeline, stage: stage.stage });
+    } catch (error) {
+      void child.kill();
+      throw error;
+    }
+    return child;
+  }
+
+  private async slot(): Promise<void> {
+    while (this.running >= this.host.stage.options.concurrency) await new Promise<void>((r) => this.slotWaiters.push(r));
+    this.running++;
+  }
+
+  private release(): void {
+    this.running--;
+    this.slotWaiters.shift()?.();
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * @minigun/strategy-fork — run stages in child processes:
+ * - `cow-fork`: a fresh child per input (the observable semantics of Ruby's copy-on-write fork), with
+ *   pre-started spares that hide process start-up;
+ * - `ipc-fork`: a pool of `concurrency` persistent children kept for the run.
+ *
+ *   import { Registry } from '@minigun/core';
+ *   import { forkStrategies } from '@minigun/strategy-fork';
+ *   const registry = new Registry().use(forkStrategies());
+ *   // or: import '@minigun/strategy-fork/register';  (adds them to defaultRegistry)
+ */
+import { ErrorCodes, MinigunError, type MinigunPlugin, type StageInfo, type Strategy } from '@minigun/core';
+import { CowForkExecutor } from './cow-executor.js';
+import { IpcForkExecutor } from './ipc-executor.js';
+import { forkLauncher, type ChildLauncher, type ForkLauncherOptions } from './launcher.js';
+
+export { forkLauncher, type ChildLauncher, type ForkLauncherOptions } from './launcher.js';
+
+export interface ForkStrategyOptions {
+  /** `cow-fork`: children started ahead, waiting for an input. Default: the stage's concurrency. 0 disables. */
+  spares?: number;
+  /** `ipc-fork`: largest number of inputs sent to a child in one message (adaptive chunking). Default 64. */
+  maxChunk?: number;
+  /** `ipc-fork`: replace a child after it ran this many inputs. */
+  recycleAfter?: number;
+  /** `ipc-fork`: replace a child whose resident memory exceeds this many MB. */
+  maxRssMb?: number;
+  /** How long a child may take to exit when asked before it is killed (ms). Default 5000. */
+  exitGraceMs?: number;
+  /** How children are started. Default: `forkLauncher()` (child_process.fork, advanced serialisation). */
+  launcher?: ChildLauncher;
+  /** Options for the default launcher (execArgv, env). */
+  fork?: ForkLauncherOptions;
+}
+
+function validate(strategy: string, stage: StageInfo): void {
+  if (stage.kind === 'stage') {
+    throw new MinigunError(ErrorCodes.INVALID_OPTION, `Stage "${stage.stage}" of pipeline "${stage.pipeline}" is a custom stage, which the ${strategy} strategy cannot run (it reads its whole input stream). Run it inline, or make it a processor.`, { pipeline: stage.pipeline, stage: stage.stage });
+  }
+  if (stage.options.transport !== undefined && stage.options.transport !== 'channel') {
+    throw new MinigunError(ErrorCodes.UNKNOWN_TRANSPORT, `Stage "${stage.stage}" of pipeline "${stage.pipeline}" asks for transport "${stage.options.transport}", but the ${strategy} strategy carries results over its IPC channel only so far.`, { pipeline: stage.pipeline, stage: stage.stage });
+  }
+}
+
+/** The `cow-fork` strategy. */
+export function cowForkStrategy(options: ForkStrategyOptions = {}): Strategy {
+  const launcher = options.launcher ?? forkLauncher(options.fork);
+  return {
+    name: 'cow-fork',
+    isolated: true,
+    validate: (stage) => validate('cow-fork', stage),
+    createExecutor: (host) =>
+      new CowForkExecutor(host, { launcher, spares: Math.max(0, options.spares ?? host.stage.options.concurrency), exitGraceMs: options.exitGraceMs ?? 5000 }),
+  };
+}
+
+/** The `ipc-fork` strategy. */
+export function ipcForkStrategy(options: ForkStrategyOptions = {}): Strategy {
+  const launcher = options.launcher ?? forkLauncher(options.fork);
+  const maxChunk = Math.max(1, Math.floor(options.maxChunk ?? 64));
+  return {
+    name: 'ipc-fork',
+    isolated: true,
+    validate: (stage) => validate('ipc-fork', stage),
+    slots: (stage) => stage.options.concurrency * maxChunk,
+    createExecutor: (host) =>
+      new IpcForkExecutor(host, { launcher, maxChunk, recycleAfter: options.recycleAfter, maxRssMb: options.maxRssMb, exitGraceMs: options.exitGraceMs ?? 5000 }),
+  };
+}
+
+/** The plugin: both strategies, for `registry.use(forkStrategies())`. */
+export function forkStrategies(options: ForkStrategyOptions = {}): MinigunPlugin {
+  return { name: '@minigun/strategy-fork', strategies: [cowForkStrategy(options), ipcForkStrategy(options)] };
+}

@@ -1,0 +1,162 @@
+/**
+ * `ipc-fork`: `concurrency` persistent child processes kept for the run (like Ruby's IPC fork and
+ * Unicorn-style pools). Inputs go to idle children, in chunks when the queue is deep; each child keeps its
+ * state across inputs. Children start on demand: beforeFork, fork, state snapshot, afterFork. Optional
+ * recycling replaces a child after N inputs or above a memory limit.
+ */
+import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost } from '@minigun/core';
+import { assertCloneable, deserializeError, type InputOutcome } from '@minigun/core/toolkit';
+import { ChildWorker } from './child-worker.js';
+import type { ChildLauncher } from './launcher.js';
+
+export interface IpcForkOptions {
+  readonly launcher: ChildLauncher;
+  readonly maxChunk: number;
+  /** Replace a child after it ran this many inputs. */
+  readonly recycleAfter?: number;
+  /** Replace a child whose resident memory is above this many MB after a chunk. */
+  readonly maxRssMb?: number;
+  readonly exitGraceMs: number;
+}
+
+interface Pending {
+  readonly input: unknown;
+  resolve(emissions: Emission[]): void;
+  reject(error: Error): void;
+}
+
+interface Slot {
+  child?: ChildWorker;
+  starting?: Promise<ChildWorker>;
+  busy: boolean;
+}
+
+export class IpcForkExecutor implements StageExecutor {
+  private readonly slots: Slot[];
+  private readonly queue: Pending[] = [];
+  private readonly retiring = new Set<Promise<void>>();
+  private nextWorkerId = 1;
+  private scheduled = false;
+  private closed = false;
+
+  constructor(
+    private readonly host: StrategyHost,
+    private readonly options: IpcForkOptions,
+  ) {
+    this.slots = Array.from({ length: host.stage.options.concurrency }, () => ({ busy: false }));
+    host.signal.addEventListener('abort', () => {
+      for (const s of this.slots) s.child?.send({ t: 'cancel' });
+    }, { once: true });
+  }
+
+  execute(attempt: Attempt): Promise<Emission[]> {
+    assertCloneable(attempt.input, 'the input', this.where);
+    return new Promise<Emission[]>((resolve, reject) => {
+      this.queue.push({ input: attempt.input, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        queueMicrotask(() => {
+          this.scheduled = false;
+          this.dispatch();
+        });
+      }
+    });
+  }
+
+  async produce(emit: (e: Emission) => Promise<void>): Promise<void> {
+    const slot = this.slots[0]!;
+    slot.busy = true;
+    try {
+      const child = await this.childFor(slot);
+      await child.produce(emit);
+    } finally {
+      slot.busy = false;
+    }
+  }
+
+  async close(mode: 'graceful' | 'force'): Promise<void> {
+    this.closed = true;
+    for (const p of this.queue.splice(0)) p.reject(new MinigunError(ErrorCodes.CANCELLED, `Stage "${this.where.stage}" was closed before this input ran.`, this.where));
+    const children = await Promise.all(this.slots.map((s) => s.child ?? s.starting?.catch(() => undefined)));
+    await Promise.all([...children.map((c) => (c === undefined ? undefined : mode === 'force' ? c.kill() : c.shutdown(this.options.exitGraceMs))), ...this.retiring]);
+  }
+
+  private get where(): { pipeline: string; stage: string } {
+    return { pipeline: this.host.stage.pipeline, stage: this.host.stage.stage };
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (this.queue.length === 0 || this.closed) return;
+      if (slot.busy) continue;
+      const idle = this.slots.filter((s) => !s.busy).length;
+      const chunk = this.queue.splice(0, Math.min(this.options.maxChunk, Math.ceil(this.queue.length / idle)));
+      void this.runChunk(slot, chunk);
+    }
+  }
+
+  private async runChunk(slot: Slot, batch: Pending[]): Promise<void> {
+    slot.busy = true;
+    try {
+      const child = await this.childFor(slot);
+      let outcomes: InputOutcome[];
+      try {
+        outcomes = await child.runInputs(batch.map((p) => p.input));
+      } finally {
+        if (!child.alive) slot.child = undefined; // replaced on next use
+        else this.maybeRecycle(slot, child);
+      }
+      outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.emissions) : batch[i]!.reject(deserializeError(o.error))));
+    } catch (error) {
+      for (const p of batch) p.reject(error as Error);
+    } finally {
+      slot.busy = false;
+      this.dispatch();
+    }
+  }
+
+  /** The slot's child, started (beforeFork, fork, snapshot, afterFork) if it has none. */
+  private childFor(slot: Slot): Promise<ChildWorker> {
+    if (slot.child?.alive) return Promise.resolve(slot.child);
+    slot.starting ??= this.startChild().then(
+      (child) => {
+        slot.child = child;
+        slot.starting = undefined;
+        return child;
+      },
+      (error: unknown) => {
+        slot.starting = undefined;
+        throw error;
+      },
+    );
+    return slot.starting;
+  }
+
+  private async startChild(): Promise<ChildWorker> {
+    const workerId = this.nextWorkerId++;
+    await this.host.beforeFork({ workerId });
+    assertCloneable(this.host.state, 'state', this.where);
+    const stage = this.host.stage;
+    const child = new ChildWorker(this.options.launcher, this.where);
+    try {
+      const report = await child.setup({ module: stage.module!, pipeline: stage.pipeline, stage: stage.stage, workerId, state: this.host.state });
+      for (const e of report.emissions) if (e.kind === 'collect') this.host.collect(e.key, e.value);
+      for (const e of report.errors) this.host.hookFailed('afterFork', deserializeError(e));
+    } catch (error) {
+      await child.kill();
+      throw error;
+    }
+    return child;
+  }
+
+  private maybeRecycle(slot: Slot, child: ChildWorker): void {
+    const { recycleAfter, maxRssMb } = this.options;
+    const tooMany = recycleAfter !== undefined && child.inputsDone >= recycleAfter;
+    const tooBig = maxRssMb !== undefined && child.rss > maxRssMb * 1024 * 1024;
+    if (!tooMany && !tooBig) return;
+    slot.child = undefined;
+    const retire = child.shutdown(this.options.exitGraceMs);
+    this.retiring.add(retire);
+    void retire.then(() => this.retiring.delete(retire));
+  }
+}

@@ -1,0 +1,5 @@
+/** Types of pipelines-js.mjs. */
+import type { BenchPipelines } from './define-pipelines.mjs';
+
+export declare const fibPipeline: BenchPipelines['fibPipeline'];
+export declare const incPipeline: BenchPipelines['incPipeline'];
