@@ -144,6 +144,12 @@ export interface RunOptions<S = unknown> {
   signal?: AbortSignal;
   /** How long in-flight inputs may still finish after cancellation before they are abandoned. Default 5000. */
   graceMs?: number;
+  /**
+   * Handle SIGINT and SIGTERM during the run: the first cancels gracefully (like aborting `signal`), a second
+   * stops at once (in-flight inputs are abandoned, workers and children killed). The previous handlers are
+   * restored when the run ends. Default false (the CLI turns it on).
+   */
+  handleSignals?: boolean;
   /** Called at a fixed interval with live stats (see `progressIntervalMs`). */
   progress?: (stats: RunStats) => void;
   /** Interval of `progress` calls. Default 1000. */

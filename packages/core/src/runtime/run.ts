@@ -98,6 +98,11 @@ export class Run<S> {
     this.startedAt = performance.now();
     const signal = this.options.signal;
     const onAbort = () => this.stop('cancelled');
+    const onSignal = () => (this.stopping ? this.abandon() : this.stop('cancelled'));
+    if (this.options.handleSignals === true) {
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    }
     const progress = this.startProgress();
     try {
       if (signal?.aborted) {
@@ -121,6 +126,9 @@ export class Run<S> {
     const result = this.result();
     await this.hooks('afterRun', undefined, [this.ctx, result], 'collect');
     await Promise.all(this.sideWork);
+    // Only now: a signal while afterRun runs must not kill the process with the default handler.
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     // afterRun errors are part of the result the caller gets.
     return { ...this.result(), durationMs: result.durationMs };
   }
