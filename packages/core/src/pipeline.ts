@@ -5,7 +5,7 @@ import { copyDefinition, type Definition } from './definition/definition.js';
 import { ErrorCodes, MinigunError } from './errors.js';
 import { Run } from './runtime/run.js';
 import { inMinigunWorker } from './toolkit/in-worker.js';
-import { PIPELINE_BRAND } from './toolkit/locate.js';
+import { PIPELINE_BRAND, canImportInWorker } from './toolkit/locate.js';
 import { defaultRegistry, type Registry } from './strategy/registry.js';
 import type { PipelineOptions, RunOptions, RunResult, StageKind } from './types.js';
 
@@ -81,6 +81,13 @@ export class Pipeline<S = unknown> {
         throw new MinigunError(
           ErrorCodes.MODULE_REQUIRED,
           `Stage "${s.name}" of pipeline "${this.name}" runs in the isolated strategy "${strategy.name}", whose workers must import the pipeline's module, but the pipeline has no module option. Define it as pipeline("${this.name}", { module: import.meta.url }, …) (or __filename in CommonJS).`,
+          { pipeline: this.name, stage: s.name },
+        );
+      }
+      if (strategy.isolated && !canImportInWorker(this.module!)) {
+        throw new MinigunError(
+          ErrorCodes.TS_LOADER,
+          `Stage "${s.name}" of pipeline "${this.name}" runs in the isolated strategy "${strategy.name}", whose workers must import ${this.module}, a TypeScript module, but no TypeScript loader can be found for them. Install tsx (npm install --save-dev tsx), or compile the module to JavaScript and point options.module at the .js file.`,
           { pipeline: this.name, stage: s.name },
         );
       }

@@ -10,3 +10,4 @@ export { findUncloneable, assertCloneable, type Uncloneable } from './toolkit/cl
 export { importPipelineModule } from './toolkit/locate.js';
 export { inMinigunWorker, markMinigunWorker } from './toolkit/in-worker.js';
 export { serveWorker, type WorkerChannel } from './toolkit/serve-worker.js';
+export { AdaptiveChunker } from './toolkit/chunker.js';

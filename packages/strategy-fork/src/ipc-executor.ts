@@ -5,7 +5,7 @@
  * recycling replaces a child after N inputs or above a memory limit.
  */
 import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost } from '@minigun/core';
-import { assertCloneable, deserializeError, type InputOutcome } from '@minigun/core/toolkit';
+import { AdaptiveChunker, assertCloneable, deserializeError, type InputOutcome } from '@minigun/core/toolkit';
 import { ChildWorker } from './child-worker.js';
 import type { ChildLauncher } from './launcher.js';
 
@@ -35,6 +35,7 @@ export class IpcForkExecutor implements StageExecutor {
   private readonly slots: Slot[];
   private readonly queue: Pending[] = [];
   private readonly retiring = new Set<Promise<void>>();
+  private readonly chunker: AdaptiveChunker;
   private nextWorkerId = 1;
   private scheduled = false;
   private closed = false;
@@ -44,6 +45,7 @@ export class IpcForkExecutor implements StageExecutor {
     private readonly options: IpcForkOptions,
   ) {
     this.slots = Array.from({ length: host.stage.options.concurrency }, () => ({ busy: false }));
+    this.chunker = new AdaptiveChunker(options.maxChunk);
     host.signal.addEventListener('abort', () => {
       for (const s of this.slots) s.child?.send({ t: 'cancel' });
     }, { once: true });
@@ -90,7 +92,7 @@ export class IpcForkExecutor implements StageExecutor {
       if (this.queue.length === 0 || this.closed) return;
       if (slot.busy) continue;
       const idle = this.slots.filter((s) => !s.busy).length;
-      const chunk = this.queue.splice(0, Math.min(this.options.maxChunk, Math.ceil(this.queue.length / idle)));
+      const chunk = this.queue.splice(0, this.chunker.next(this.queue.length, idle));
       void this.runChunk(slot, chunk);
     }
   }
@@ -101,7 +103,9 @@ export class IpcForkExecutor implements StageExecutor {
       const child = await this.childFor(slot);
       let outcomes: InputOutcome[];
       try {
+        const started = performance.now();
         outcomes = await child.runInputs(batch.map((p) => p.input));
+        this.chunker.record(batch.length, performance.now() - started);
       } finally {
         if (!child.alive) slot.child = undefined; // replaced on next use
         else this.maybeRecycle(slot, child);

@@ -6,7 +6,8 @@
  * Workloads (each variant must compute the same sum):
  *  - cpu:      64 inputs of recursive fib(30). Minigun: inline producer → `thread` processor (concurrency 2)
  *              → inline consumer summing. Baseline: raw tinypool, maxThreads 2, 64 pool.run() awaited together.
- *              Reference: raw tinypool with 1 thread (how much parallelism the machine really gives).
+ *              Reference: raw tinypool with 1 thread (how much parallelism the machine really gives). Minigun
+ *              also with maxChunk 1: the default sends the 64 inputs as two chunks of 32 (no load balancing).
  *  - dispatch: 20,000 trivial inputs (n → n + 1), same shapes; Minigun also with maxChunk 1 (no chunking).
  *  - setup:    2 trivial inputs: what a run costs before and after any work (pool start, worker import, teardown).
  *
@@ -265,6 +266,7 @@ const JS = 'pipeline module .mjs';
 function cpuWorkload(args: Args): Workload {
   const inputs = Array.from({ length: args.fibCount }, () => args.fibN);
   const registry = new Registry().use(threadStrategies());
+  const unchunked = new Registry().use(threadStrategies({ maxChunk: 1 }));
   return {
     id: 'cpu',
     title: `${args.fibCount} × recursive fib(${args.fibN}), 2 worker threads`,
@@ -273,6 +275,8 @@ function cpuWorkload(args: Args): Workload {
     variants: [
       { name: `minigun thread, ${TS}`, role: 'minigun', run: () => runForSum(fibPipeline, args.fibCount, args.fibN, registry) },
       { name: `minigun thread, ${JS}`, role: 'minigun', run: () => runForSum(js.fibPipeline, args.fibCount, args.fibN, registry) },
+      // 64 inputs arrive at once, so the default splits them 32 + 32 in two messages; maxChunk 1 hands them out one by one like tinypool.
+      { name: `minigun thread maxChunk 1, ${JS}`, role: 'minigun', run: () => runForSum(js.fibPipeline, args.fibCount, args.fibN, unchunked) },
       { name: 'raw tinypool, 2 threads', role: 'baseline', run: () => rawCold(2, 'fib', inputs) },
       { name: 'raw tinypool, 1 thread (reference)', role: 'reference', run: () => rawCold(1, 'fib', inputs) },
     ],
@@ -323,14 +327,14 @@ const fmtRatio = (r: number): string => (Number.isFinite(r) ? `${r.toFixed(2)}x`
 
 function printWorkload(w: WorkloadResult, runs: number): void {
   console.log(`\n${w.id.toUpperCase()}  ${w.title}  (warm-up + ${runs} runs)`);
-  const header = [pad('variant', 52), lpad('best ms', 8), lpad('median ms', 10), lpad('best tasks/s', 13), lpad('median t/s', 11), lpad('ratio best', 11), lpad('ratio med.', 11), '  sum'].join('');
+  const header = [pad('variant', 62), lpad('best ms', 8), lpad('median ms', 10), lpad('best tasks/s', 13), lpad('median t/s', 11), lpad('ratio best', 11), lpad('ratio med.', 11), '  sum'].join('');
   console.log(header);
   console.log('-'.repeat(header.length + 4));
   for (const v of w.variants) {
     const sum = v.error !== undefined ? `ERROR: ${v.error}` : v.correct ? 'ok' : `WRONG (${v.value} ≠ ${w.expected})`;
     const ratioBest = v.role === 'baseline' ? '(1.00)' : fmtRatio(v.ratioBest);
     const ratioMedian = v.role === 'baseline' ? '(1.00)' : fmtRatio(v.ratioMedian);
-    console.log([pad(v.name, 52), lpad(fmtMs(v.bestMs), 8), lpad(fmtMs(v.medianMs), 10), lpad(fmtRate(v.bestRate), 13), lpad(fmtRate(v.medianRate), 11), lpad(ratioBest, 11), lpad(ratioMedian, 11), `  ${sum}`].join(''));
+    console.log([pad(v.name, 62), lpad(fmtMs(v.bestMs), 8), lpad(fmtMs(v.medianMs), 10), lpad(fmtRate(v.bestRate), 13), lpad(fmtRate(v.medianRate), 11), lpad(ratioBest, 11), lpad(ratioMedian, 11), `  ${sum}`].join(''));
   }
 }
 

@@ -7,9 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { BroadcastChannel, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import Tinypool from 'tinypool';
+import { Tinypool } from 'tinypool';
 import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost } from '@minigun/core';
-import { assertCloneable, deserializeError, serializeError, type InputOutcome } from '@minigun/core/toolkit';
+import { AdaptiveChunker, assertCloneable, deserializeError, serializeError, type InputOutcome } from '@minigun/core/toolkit';
 import { workerExecArgv } from './loader-flags.js';
 import type { PortMessage, PortReply, ThreadTask, ThreadTaskResult } from './messages.js';
 
@@ -39,6 +39,7 @@ export class PoolExecutor implements StageExecutor {
   private readonly ready = new Set<number>();
   private readonly cancelChannel: BroadcastChannel;
   private running = 0;
+  private readonly chunker: AdaptiveChunker;
   private nextId = 1;
   private scheduled = false;
   private closed = false;
@@ -48,6 +49,7 @@ export class PoolExecutor implements StageExecutor {
     private readonly options: PoolExecutorOptions,
   ) {
     const size = host.stage.options.concurrency;
+    this.chunker = new AdaptiveChunker(options.perInput ? 1 : options.maxChunk);
     this.pool = new Tinypool({
       filename: WORKER_FILE,
       minThreads: options.perInput ? 0 : size,
@@ -123,19 +125,20 @@ export class PoolExecutor implements StageExecutor {
     return { pipeline: this.host.stage.pipeline, stage: this.host.stage.stage };
   }
 
-  /** Sends queued inputs to free workers; deep queues go in chunks, a shallow one input at a time. */
+  /** Sends queued inputs to free workers, in chunks sized by the AdaptiveChunker. */
   private dispatch(): void {
     const size = this.host.stage.options.concurrency;
     while (this.queue.length > 0 && this.running < size && !this.closed) {
-      const chunk = this.options.perInput ? 1 : Math.min(this.options.maxChunk, Math.ceil(this.queue.length / (size - this.running)));
-      void this.runChunk(this.queue.splice(0, chunk));
+      void this.runChunk(this.queue.splice(0, this.chunker.next(this.queue.length, size - this.running)));
     }
   }
 
   private async runChunk(batch: Pending[]): Promise<void> {
     this.running++;
     try {
+      const started = performance.now();
       const outcomes = await this.runInputs(batch.map((p) => p.input));
+      this.chunker.record(batch.length, performance.now() - started);
       outcomes.forEach((o: InputOutcome, i) => (o.ok ? batch[i]!.resolve(o.emissions) : batch[i]!.reject(deserializeError(o.error))));
     } catch (error) {
       for (const p of batch) p.reject(this.describeFailure(error, batch.length));

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -25,9 +26,9 @@ interface Exit {
 }
 
 /** Runs `node ...args` and resolves when it exits; kills it (and fails) after `timeoutMs`. */
-function node(args: string[], cwd: string, timeoutMs = 20_000): Promise<Exit> {
+function node(args: string[], cwd: string, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+    const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -121,6 +122,17 @@ describe('programs that run pipelines', () => {
       expect(e.message).toContain('isMain(import.meta)');
     }
   });
+
+  it('an un-awaited top-level run() in a module imported by workers is inert there: the stage runs normally', async () => {
+    const exit = await node(['--import', 'tsx', join(fixtures, 'accidental-run.ts')], repo, { MINIGUN_ACCIDENT: 'void' });
+    expect(exit.code).toBe(0);
+    const r = lastJson<{ status: string; out: number[]; errors: unknown[] }>(exit.stdout);
+    expect(r.status).toBe('completed');
+    expect(r.errors).toEqual([]);
+    expect(sorted(r.out)).toEqual([2, 4, 6]);
+    // Only the program's own run reported: the workers' runs never started.
+    expect(exit.stdout.trim().split('\n')).toHaveLength(1);
+  });
 });
 
 describe('TypeScript loader in workers', () => {
@@ -165,7 +177,8 @@ describe('TypeScript loader in workers', () => {
       cpSync(join(repo, 'packages', pkg, 'package.json'), join(to, 'package.json'));
       cpSync(join(repo, 'packages', pkg, 'dist'), join(to, 'dist'), { recursive: true });
     }
-    cpSync(dirname(fileURLToPath(import.meta.resolve('tinypool/package.json', pathToFileURL(join(repo, 'packages/strategy-thread/package.json')).href))), join(app, 'node_modules', 'tinypool'), { recursive: true });
+    const tinypool = dirname(createRequire(join(repo, 'packages/strategy-thread/package.json')).resolve('tinypool/package.json'));
+    cpSync(tinypool, join(app, 'node_modules', 'tinypool'), { recursive: true });
     cpSync(join(fixtures, 'no-tsx'), app, { recursive: true });
     writeFileSync(join(app, 'package.json'), '{ "type": "module" }\n');
 

@@ -32,10 +32,15 @@ export async function importPipelineModule(module: string): Promise<Record<strin
   const url = module.startsWith('file:') || module.startsWith('data:') ? module : pathToFileURL(module).href;
   const isTs = TS_FILE.test(new URL(url).pathname);
   if (isTs) {
-    tsxRegistered ??= import(resolveTsxApi(url)).then(
-      (api: { register: () => unknown }) => void api.register(),
-      () => undefined, // no tsx: maybe another loader is active; the import below tells
-    );
+    // Both halves: ESM hooks for ESM-format .ts, the CommonJS hooks for .ts in packages without "type": "module".
+    tsxRegistered ??= Promise.all(
+      (['./esm/api', './cjs/api'] as const).map((entry) =>
+        import(resolveTsxEntry(url, entry)).then(
+          (api: { register: () => unknown }) => void api.register(),
+          () => undefined, // no tsx: maybe another loader is active; the import below tells
+        ),
+      ),
+    ).then(() => undefined);
     await tsxRegistered;
   }
   try {
@@ -49,25 +54,50 @@ export async function importPipelineModule(module: string): Promise<Record<strin
         { cause: error },
       );
     }
+    // The module ran a pipeline at import time: say so directly.
+    if ((error as { code?: string }).code === ErrorCodes.RUN_IN_WORKER) throw error;
     throw new MinigunError(ErrorCodes.WORKER_SETUP, `A worker could not import the pipeline module ${url}: ${(error as Error).message}`, { cause: error });
   }
 }
 
 /**
- * The ESM entry of `tsx/esm/api`, resolved from the user's module (their tsx), else from core's location.
- * createRequire would pick the CommonJS entry, whose tsImport cannot load ESM, so read the exports map.
+ * An entry of tsx's API (`./esm/api`, `./cjs/api`) as an importable URL, resolved from the user's module
+ * (their tsx), else from core's location. createRequire alone would pick the CommonJS file of the ESM API,
+ * whose functions cannot load ESM, so the exports map is read.
  */
-function resolveTsxApi(moduleUrl: string): string {
-  try {
-    const manifest = createRequire(moduleUrl).resolve('tsx/package.json');
-    const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: Record<string, { import?: { default?: string } | string }> };
-    const entry = pkg.exports?.['./esm/api']?.import;
-    const file = typeof entry === 'string' ? entry : entry?.default;
-    if (file !== undefined) return pathToFileURL(join(dirname(manifest), file)).href;
-  } catch {
-    // not resolvable from the user's module: fall back to ours
+function resolveTsxEntry(moduleUrl: string, entry: './esm/api' | './cjs/api'): string {
+  for (const from of [moduleUrl, import.meta.url]) {
+    try {
+      const manifest = createRequire(from).resolve('tsx/package.json');
+      const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: Record<string, { import?: { default?: string } | string; require?: { default?: string } | string }> };
+      const spec = pkg.exports?.[entry];
+      const target = entry === './esm/api' ? spec?.import : spec?.require;
+      const file = typeof target === 'string' ? target : target?.default;
+      if (file !== undefined) return pathToFileURL(join(dirname(manifest), file)).href;
+    } catch {
+      // not resolvable from here: try the next place
+    }
   }
-  return 'tsx/esm/api';
+  return `tsx${entry.slice(1)}`;
+}
+
+/**
+ * Whether a worker could import `module`: JavaScript always; TypeScript when tsx can be found (from the
+ * module or from core) or the runtime strips types itself (Node 22.18+). Checked before a run starts.
+ */
+export function canImportInWorker(module: string): boolean {
+  const url = module.startsWith('file:') || module.startsWith('data:') ? module : pathToFileURL(module).href;
+  if (!TS_FILE.test(new URL(url).pathname)) return true;
+  if ((process.features as { typescript?: unknown }).typescript) return true;
+  for (const from of [url, import.meta.url]) {
+    try {
+      createRequire(from).resolve('tsx/package.json');
+      return true;
+    } catch {
+      // keep looking
+    }
+  }
+  return false;
 }
 
 export function findPipeline(exports: Record<string, unknown>, name: string, module: string): PipelineLike {
