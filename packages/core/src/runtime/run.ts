@@ -516,10 +516,13 @@ export class Run<S> {
         if (this.ended) return;
         // All or nothing: the attempt succeeded, so its emissions are delivered now, in order.
         const hold: HeldEmit[] = [];
-        for await (const e of emissions as AsyncIterable<Emission>) {
+        const take = (e: Emission): void => {
           if (e.kind === 'collect') this.collect(e.key, e.value);
           else hold.push({ item: e.item, to: e.to === undefined ? undefined : this.route(node, e.to) });
-        }
+        };
+        // Arrays (the usual case) without a microtask per emission; async iterables (e.g. read from disk) streamed.
+        if (Array.isArray(emissions)) for (const e of emissions as Emission[]) take(e);
+        else for await (const e of emissions as AsyncIterable<Emission>) take(e);
         if (seq >= 0) {
           this.succeeded(node, item, undefined, t0, hold.length === 0, hold, seq);
           return;
