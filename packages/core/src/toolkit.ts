@@ -11,3 +11,4 @@ export { importPipelineModule } from './toolkit/locate.js';
 export { inMinigunWorker, markMinigunWorker } from './toolkit/in-worker.js';
 export { serveWorker, type WorkerChannel } from './toolkit/serve-worker.js';
 export { AdaptiveChunker } from './toolkit/chunker.js';
+export { AttemptQueue, type QueuedAttempt } from './toolkit/attempt-queue.js';

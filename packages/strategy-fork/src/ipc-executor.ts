@@ -5,7 +5,7 @@
  * recycling replaces a child after N inputs or above a memory limit.
  */
 import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost } from '@minigun/core';
-import { AdaptiveChunker, assertCloneable, deserializeError, type InputOutcome } from '@minigun/core/toolkit';
+import { AttemptQueue, assertCloneable, deserializeError, type InputOutcome, type QueuedAttempt } from '@minigun/core/toolkit';
 import { ChildWorker } from './child-worker.js';
 import type { ChildLauncher } from './launcher.js';
 
@@ -19,12 +19,6 @@ export interface IpcForkOptions {
   readonly exitGraceMs: number;
 }
 
-interface Pending {
-  readonly input: unknown;
-  resolve(emissions: Emission[]): void;
-  reject(error: Error): void;
-}
-
 interface Slot {
   child?: ChildWorker;
   starting?: Promise<ChildWorker>;
@@ -33,11 +27,9 @@ interface Slot {
 
 export class IpcForkExecutor implements StageExecutor {
   private readonly slots: Slot[];
-  private readonly queue: Pending[] = [];
+  private readonly queue: AttemptQueue;
   private readonly retiring = new Set<Promise<void>>();
-  private readonly chunker: AdaptiveChunker;
   private nextWorkerId = 1;
-  private scheduled = false;
   private closed = false;
 
   constructor(
@@ -45,7 +37,7 @@ export class IpcForkExecutor implements StageExecutor {
     private readonly options: IpcForkOptions,
   ) {
     this.slots = Array.from({ length: host.stage.options.concurrency }, () => ({ busy: false }));
-    this.chunker = new AdaptiveChunker(options.maxChunk);
+    this.queue = new AttemptQueue(options.maxChunk, () => this.dispatch());
     host.signal.addEventListener('abort', () => {
       for (const s of this.slots) s.child?.send({ t: 'cancel' });
     }, { once: true });
@@ -53,16 +45,7 @@ export class IpcForkExecutor implements StageExecutor {
 
   execute(attempt: Attempt): Promise<Emission[]> {
     assertCloneable(attempt.input, 'the input', this.where);
-    return new Promise<Emission[]>((resolve, reject) => {
-      this.queue.push({ input: attempt.input, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        queueMicrotask(() => {
-          this.scheduled = false;
-          this.dispatch();
-        });
-      }
-    });
+    return this.queue.add(attempt.input);
   }
 
   async produce(emit: (e: Emission) => Promise<void>): Promise<void> {
@@ -78,7 +61,7 @@ export class IpcForkExecutor implements StageExecutor {
 
   async close(mode: 'graceful' | 'force'): Promise<void> {
     this.closed = true;
-    for (const p of this.queue.splice(0)) p.reject(new MinigunError(ErrorCodes.CANCELLED, `Stage "${this.where.stage}" was closed before this input ran.`, this.where));
+    this.queue.rejectAll(new MinigunError(ErrorCodes.CANCELLED, `Stage "${this.where.stage}" was closed before this input ran.`, this.where));
     const children = await Promise.all(this.slots.map((s) => s.child ?? s.starting?.catch(() => undefined)));
     await Promise.all([...children.map((c) => (c === undefined ? undefined : mode === 'force' ? c.kill() : c.shutdown(this.options.exitGraceMs))), ...this.retiring]);
   }
@@ -92,27 +75,25 @@ export class IpcForkExecutor implements StageExecutor {
       if (this.queue.length === 0 || this.closed) return;
       if (slot.busy) continue;
       const idle = this.slots.filter((s) => !s.busy).length;
-      const chunk = this.queue.splice(0, this.chunker.next(this.queue.length, idle));
-      void this.runChunk(slot, chunk);
+      void this.runChunk(slot, this.queue.take(idle));
     }
   }
 
-  private async runChunk(slot: Slot, batch: Pending[]): Promise<void> {
+  private async runChunk(slot: Slot, batch: QueuedAttempt[]): Promise<void> {
     slot.busy = true;
     try {
       const child = await this.childFor(slot);
       let outcomes: InputOutcome[];
+      const started = performance.now();
       try {
-        const started = performance.now();
         outcomes = await child.runInputs(batch.map((p) => p.input));
-        this.chunker.record(batch.length, performance.now() - started);
       } finally {
         if (!child.alive) slot.child = undefined; // replaced on next use
         else this.maybeRecycle(slot, child);
       }
-      outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.emissions) : batch[i]!.reject(deserializeError(o.error))));
+      this.queue.settle(batch, outcomes, performance.now() - started);
     } catch (error) {
-      for (const p of batch) p.reject(error as Error);
+      this.queue.fail(batch, error as Error);
     } finally {
       slot.busy = false;
       this.dispatch();

@@ -9,7 +9,7 @@ import { BroadcastChannel, MessageChannel, receiveMessageOnPort, type MessagePor
 import { fileURLToPath } from 'node:url';
 import { Tinypool } from 'tinypool';
 import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost } from '@minigun/core';
-import { AdaptiveChunker, assertCloneable, deserializeError, serializeError, type InputOutcome } from '@minigun/core/toolkit';
+import { AttemptQueue, assertCloneable, deserializeError, serializeError, type InputOutcome, type QueuedAttempt } from '@minigun/core/toolkit';
 import { workerExecArgv } from './loader-flags.js';
 import type { PortMessage, PortReply, ThreadTask, ThreadTaskResult } from './messages.js';
 
@@ -26,22 +26,14 @@ export interface PoolExecutorOptions {
   readonly resourceLimits?: import('node:worker_threads').ResourceLimits;
 }
 
-interface Pending {
-  readonly input: unknown;
-  resolve(emissions: Emission[]): void;
-  reject(error: Error): void;
-}
-
 export class PoolExecutor implements StageExecutor {
   private readonly key = randomUUID();
   private readonly pool: Tinypool;
-  private readonly queue: Pending[] = [];
+  private readonly queue: AttemptQueue;
   private readonly ready = new Set<number>();
   private readonly cancelChannel: BroadcastChannel;
   private running = 0;
-  private readonly chunker: AdaptiveChunker;
   private nextId = 1;
-  private scheduled = false;
   private closed = false;
 
   constructor(
@@ -49,7 +41,7 @@ export class PoolExecutor implements StageExecutor {
     private readonly options: PoolExecutorOptions,
   ) {
     const size = host.stage.options.concurrency;
-    this.chunker = new AdaptiveChunker(options.perInput ? 1 : options.maxChunk);
+    this.queue = new AttemptQueue(options.perInput ? 1 : options.maxChunk, () => this.dispatch());
     this.pool = new Tinypool({
       filename: WORKER_FILE,
       minThreads: options.perInput ? 0 : size,
@@ -70,16 +62,7 @@ export class PoolExecutor implements StageExecutor {
   execute(attempt: Attempt): Promise<Emission[]> {
     // A value that cannot cross fails this input here, with its path, instead of failing a whole chunk.
     assertCloneable(attempt.input, 'the input', this.where);
-    return new Promise<Emission[]>((resolve, reject) => {
-      this.queue.push({ input: attempt.input, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        queueMicrotask(() => {
-          this.scheduled = false;
-          this.dispatch();
-        });
-      }
-    });
+    return this.queue.add(attempt.input);
   }
 
   async produce(emit: (e: Emission) => Promise<void>): Promise<void> {
@@ -110,7 +93,7 @@ export class PoolExecutor implements StageExecutor {
   async close(mode: 'graceful' | 'force'): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const p of this.queue.splice(0)) p.reject(new MinigunError(ErrorCodes.CANCELLED, `Stage "${this.host.stage.stage}" was closed before this input ran.`, this.where));
+    this.queue.rejectAll(new MinigunError(ErrorCodes.CANCELLED, `Stage "${this.host.stage.stage}" was closed before this input ran.`, this.where));
     this.cancelChannel.close();
     const timeout = mode === 'force' ? Math.min(1000, this.options.terminateTimeoutMs) : this.options.terminateTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
@@ -129,19 +112,18 @@ export class PoolExecutor implements StageExecutor {
   private dispatch(): void {
     const size = this.host.stage.options.concurrency;
     while (this.queue.length > 0 && this.running < size && !this.closed) {
-      void this.runChunk(this.queue.splice(0, this.chunker.next(this.queue.length, size - this.running)));
+      void this.runChunk(this.queue.take(size - this.running));
     }
   }
 
-  private async runChunk(batch: Pending[]): Promise<void> {
+  private async runChunk(batch: QueuedAttempt[]): Promise<void> {
     this.running++;
     try {
       const started = performance.now();
       const outcomes = await this.runInputs(batch.map((p) => p.input));
-      this.chunker.record(batch.length, performance.now() - started);
-      outcomes.forEach((o: InputOutcome, i) => (o.ok ? batch[i]!.resolve(o.emissions) : batch[i]!.reject(deserializeError(o.error))));
+      this.queue.settle(batch, outcomes, performance.now() - started);
     } catch (error) {
-      for (const p of batch) p.reject(this.describeFailure(error, batch.length));
+      this.queue.fail(batch, this.describeFailure(error, batch.length));
     } finally {
       this.running--;
       this.dispatch();

@@ -1,0 +1,73 @@
+/**
+ * The parent side every pool strategy needs between the runner and its workers: attempts wait here, leave
+ * in chunks sized by the AdaptiveChunker, and each input of a chunk settles on its own outcome (so errors and
+ * retries stay exact when several inputs share a message).
+ */
+import type { Emission } from '../strategy/strategy.js';
+import { AdaptiveChunker } from './chunker.js';
+import type { InputOutcome } from './protocol.js';
+import { deserializeError } from './serialize-error.js';
+
+export interface QueuedAttempt {
+  readonly input: unknown;
+  resolve(emissions: Emission[]): void;
+  reject(error: Error): void;
+}
+
+export class AttemptQueue {
+  private readonly waiting: QueuedAttempt[] = [];
+  private readonly chunker: AdaptiveChunker;
+  private scheduled = false;
+
+  /** `dispatch` is called (once per microtask at most) after attempts were added; it takes chunks with `take`. */
+  constructor(
+    maxChunk: number,
+    private readonly dispatch: () => void,
+  ) {
+    this.chunker = new AdaptiveChunker(maxChunk);
+  }
+
+  get length(): number {
+    return this.waiting.length;
+  }
+
+  /** Queues one input; the promise settles with its outcome once its chunk is back. */
+  add(input: unknown): Promise<Emission[]> {
+    return new Promise<Emission[]>((resolve, reject) => {
+      this.waiting.push({ input, resolve, reject });
+      if (this.scheduled) return;
+      this.scheduled = true;
+      // Gather what the runner hands over in one turn before deciding chunk sizes.
+      queueMicrotask(() => {
+        this.scheduled = false;
+        this.dispatch();
+      });
+    });
+  }
+
+  /** The next chunk for one of `freeWorkers` free workers. */
+  take(freeWorkers: number): QueuedAttempt[] {
+    return this.waiting.splice(0, this.chunker.next(this.waiting.length, freeWorkers));
+  }
+
+  /** Settles a chunk from its outcomes, and learns how long its inputs took. */
+  settle(chunk: readonly QueuedAttempt[], outcomes: readonly InputOutcome[], elapsedMs: number): void {
+    this.chunker.record(chunk.length, elapsedMs);
+    chunk.forEach((a, i) => {
+      const o = outcomes[i];
+      if (o === undefined) a.reject(new Error('The worker returned no outcome for this input.'));
+      else if (o.ok) a.resolve(o.emissions);
+      else a.reject(deserializeError(o.error));
+    });
+  }
+
+  /** Fails a chunk whose worker could not answer (it died, or could not be set up). */
+  fail(chunk: readonly QueuedAttempt[], error: Error): void {
+    for (const a of chunk) a.reject(error);
+  }
+
+  /** Fails everything still waiting (the stage is closing). */
+  rejectAll(error: Error): void {
+    this.fail(this.waiting.splice(0), error);
+  }
+}
