@@ -75,7 +75,9 @@ export class IpcForkExecutor implements StageExecutor {
       if (this.queue.length === 0 || this.closed) return;
       if (slot.busy) continue;
       const idle = this.slots.filter((s) => !s.busy).length;
-      void this.runChunk(slot, this.queue.take(idle));
+      // A child due for recycling after N inputs never gets a chunk that takes it past N.
+      const budget = this.options.recycleAfter === undefined ? Infinity : this.options.recycleAfter - (slot.child?.alive ? slot.child.inputsDone : 0);
+      void this.runChunk(slot, this.queue.take(idle, budget));
     }
   }
 

@@ -6,9 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { abortingCow, abortingIpc, slowCow, slowIpc } from './fixtures/lifecycle.ts';
+import { abortingCow, abortingIpc, slowCow, slowIpc } from './fixtures/lifecycle.mjs';
 import {
   childrenOf,
   cleanupDirs,

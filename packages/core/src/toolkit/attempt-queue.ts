@@ -45,9 +45,9 @@ export class AttemptQueue {
     });
   }
 
-  /** The next chunk for one of `freeWorkers` free workers. */
-  take(freeWorkers: number): QueuedAttempt[] {
-    return this.waiting.splice(0, this.chunker.next(this.waiting.length, freeWorkers));
+  /** The next chunk for one of `freeWorkers` free workers, of at most `max` inputs (e.g. a recycling budget). */
+  take(freeWorkers: number, max = Infinity): QueuedAttempt[] {
+    return this.waiting.splice(0, Math.max(1, Math.min(max, this.chunker.next(this.waiting.length, freeWorkers))));
   }
 
   /** Settles a chunk from its outcomes, and learns how long its inputs took. */
