@@ -42,7 +42,13 @@ export class CowForkExecutor implements StageExecutor {
     assertCloneable(attempt.input, 'the input', this.where);
     await this.slot();
     try {
+      this.assertOpen();
       const child = await this.takeChild();
+      if (this.closed) {
+        // The run ended while this input waited for its child: nothing may outlive close().
+        await child.kill();
+        this.assertOpen();
+      }
       this.live.add(child);
       try {
         await this.start(child);
@@ -75,6 +81,7 @@ export class CowForkExecutor implements StageExecutor {
 
   async close(mode: 'graceful' | 'force'): Promise<void> {
     this.closed = true;
+    for (const wake of this.slotWaiters.splice(0)) wake();
     const spares = this.spares.splice(0);
     const children = await Promise.all(spares.map((s) => s.catch(() => undefined)));
     await Promise.all([
@@ -126,8 +133,12 @@ export class CowForkExecutor implements StageExecutor {
   }
 
   private async slot(): Promise<void> {
-    while (this.running >= this.host.stage.options.concurrency) await new Promise<void>((r) => this.slotWaiters.push(r));
+    while (this.running >= this.host.stage.options.concurrency && !this.closed) await new Promise<void>((r) => this.slotWaiters.push(r));
     this.running++;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new MinigunError(ErrorCodes.CANCELLED, `Stage "${this.where.stage}" was closed before this input ran.`, this.where);
   }
 
   private release(): void {

@@ -120,6 +120,7 @@ export class IpcForkExecutor implements StageExecutor {
   }
 
   private async startChild(): Promise<ChildWorker> {
+    if (this.closed) throw new MinigunError(ErrorCodes.CANCELLED, `Stage "${this.where.stage}" was closed.`, this.where);
     const workerId = this.nextWorkerId++;
     await this.host.beforeFork({ workerId });
     assertCloneable(this.host.state, 'state', this.where);
@@ -132,6 +133,11 @@ export class IpcForkExecutor implements StageExecutor {
     } catch (error) {
       await child.kill();
       throw error;
+    }
+    if (this.closed) {
+      // The run ended while the child started: nothing may outlive close().
+      await child.kill();
+      throw new MinigunError(ErrorCodes.CANCELLED, `Stage "${this.where.stage}" was closed.`, this.where);
     }
     return child;
   }

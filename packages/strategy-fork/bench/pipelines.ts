@@ -1,0 +1,39 @@
+/**
+ * The bench pipelines in a TypeScript module, as a TypeScript user writes them: the fork strategies'
+ * children import this file (`{ module: import.meta.url }`), so they need tsx (the default launcher passes
+ * the parent's `--import tsx` on to them). For information only: the targets are judged on the plain
+ * JavaScript twin pipelines-js.mjs (same stage code, define-pipelines.mjs). Nothing runs on import: the
+ * self-test at the bottom is guarded by isMain, since every child imports this module.
+ *
+ *   node --import tsx bench/pipelines.ts     # one small run of each pipeline, both modules, prints the sums
+ */
+import { isMain, Registry, type Pipeline } from '@minigun/core';
+import { forkStrategies } from '@minigun/strategy-fork';
+import { definePipelines, type BenchState } from './define-pipelines.mjs';
+import { fib } from './fib.mjs';
+
+export type { BenchState };
+
+export const { cowIncPipeline, cowSleepPipeline, ipcIncPipeline, ipcFibPipeline } = definePipelines(import.meta.url, 'ts');
+
+/** Runs a pipeline and returns the sum, or throws if the run did not complete without errors. */
+export async function runForSum(p: Pipeline<BenchState>, count: number, arg: number, registry: Registry): Promise<number> {
+  const state: BenchState = { count, arg, sum: 0 };
+  const result = await p.run({ state, registry });
+  if (result.status !== 'completed' || result.errors.length > 0) {
+    const first = result.errors[0]?.message ?? '';
+    throw new Error(`${p.name}: run ${result.status} with ${result.errors.length} error(s)${first === '' ? '' : `: ${first}`}`);
+  }
+  return state.sum;
+}
+
+if (isMain(import.meta)) {
+  const registry = new Registry().use(forkStrategies());
+  const js = await import('./pipelines-js.mjs');
+  for (const [label, m] of [['ts', { cowIncPipeline, cowSleepPipeline, ipcIncPipeline, ipcFibPipeline }], ['js', js]] as const) {
+    console.log(`${label}  cow inc    6 inputs:`, await runForSum(m.cowIncPipeline, 6, 0, registry), 'expected', (6 * 7) / 2);
+    console.log(`${label}  cow sleep  4 × 50 ms:`, await runForSum(m.cowSleepPipeline, 4, 50, registry), 'expected', (4 * 5) / 2);
+    console.log(`${label}  ipc inc    1000 inputs:`, await runForSum(m.ipcIncPipeline, 1000, 0, registry), 'expected', (1000 * 1001) / 2);
+    console.log(`${label}  ipc fib    8 × fib(20):`, await runForSum(m.ipcFibPipeline, 8, 20, registry), 'expected', 8 * fib(20));
+  }
+}

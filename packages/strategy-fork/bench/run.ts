@@ -1,0 +1,652 @@
+/**
+ * Fork strategies benchmark: `npm run bench` (repo root, after the core and thread benches) or, in
+ * packages/strategy-fork, `node --import tsx bench/run.ts` (no --expose-gc needed: see exposeGc below).
+ * Imports the BUILT @minigun/core and @minigun/strategy-fork (plain node resolves them to dist/), so build the
+ * libraries first.
+ *
+ * Workloads (each variant must compute the same sum):
+ *  - cow:      `cow-fork` per-input cost: N trivial inputs (n → n + 1, default 200), concurrency 2. Baseline:
+ *              N × (child_process.fork of raw-child.mjs, send one message, get one reply, the child exits),
+ *              two lanes at a time, each lane waiting for its child's exit before it forks the next.
+ *  - spares:   `cow-fork`, 40 inputs that each wait 50 ms (setTimeout), concurrency 2: default spares
+ *              (= concurrency) against `forkStrategies({ spares: 0 })` (the baseline).
+ *  - dispatch: `ipc-fork`, 20,000 trivial inputs, concurrency 2. Baseline: raw tinypool, runtime
+ *              'child_process', maxThreads 2, 20,000 pool.run() awaited together. With --extra, also Minigun
+ *              with maxChunk 1 (no chunking: one message per input, like tinypool).
+ *  - cpu:      `ipc-fork`, 64 × recursive fib(30), concurrency 2. Baseline: raw tinypool child_process, 2
+ *              processes; reference: 1 process (how much parallelism the machine really gives).
+ *  - setup:    2 trivial inputs: what a run costs before and after any work (children start, module import,
+ *              teardown), for each strategy and launcher flags.
+ *
+ * Setup cost is counted on both sides: Minigun starts its children (and cow-fork's spares) in every run, so
+ * every timed raw run forks its children / creates its tinypool pool inside the timing too, and waits for
+ * them to exit (pool.destroy()) before the clock stops.
+ *
+ * Children flags: the bench runs under `--import tsx`, and both child_process.fork and the fork strategies'
+ * default launcher pass the parent's execArgv on to children, so every child would register tsx. The judged
+ * Minigun rows import the pipelines from a plain-JavaScript module (pipelines-js.mjs) and give the children
+ * the parent's flags without loader flags (`forkStrategies({ fork: { execArgv } })`), exactly like the raw
+ * baselines' children. Rows marked `.ts` use pipelines.ts and the default launcher (children inherit
+ * `--import tsx`), for information.
+ *
+ * Options: --json (one JSON document on stdout, progress on stderr), --runs=3 (timed runs of every workload
+ * but cow), --cow-runs=2 (cow), --only=cow,spares,dispatch,cpu,setup, --extra (more informative rows),
+ * --cow-n=200, --sleep-n=40, --sleep-ms=50, --dispatch-n=20000, --fib-n=30, --fib-count=64.
+ * The issue asks for 500 cow-fork inputs; the default is 200 (--cow-n=500 for the full count) with 2 timed
+ * runs, and 3 timed runs elsewhere, to keep the bench near 3 minutes: on this shared 2-core machine one
+ * fork costs 80 to 250 ms, so one 500-input round of the cow workload alone takes 1.5 to 4 minutes.
+ * Exit code: 1 when a variant computed a wrong sum, threw, a Minigun run did not complete, or a child
+ * process was left running; never for slowness (this machine is shared and noisy: the targets are printed
+ * as PASS/FAIL only).
+ */
+import { fork } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Registry } from '@minigun/core';
+import { forkStrategies, type ForkStrategyOptions } from '@minigun/strategy-fork';
+import Tinypool from 'tinypool';
+import { fib } from './fib.mjs';
+import * as js from './pipelines-js.mjs';
+import * as ts from './pipelines.js';
+import { runForSum } from './pipelines.js';
+
+// ---- options ----------------------------------------------------------------------------------------
+
+interface Args {
+  json: boolean;
+  extra: boolean;
+  runs: number;
+  cowRuns: number;
+  only: Set<string>;
+  cowN: number;
+  sleepN: number;
+  sleepMs: number;
+  dispatchN: number;
+  fibN: number;
+  fibCount: number;
+}
+
+const USAGE =
+  'node --import tsx bench/run.ts [--json] [--extra] [--runs=3] [--cow-runs=2] [--only=cow,spares,dispatch,cpu,setup] [--cow-n=200] [--sleep-n=40] [--sleep-ms=50] [--dispatch-n=20000] [--fib-n=30] [--fib-count=64]';
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = {
+    json: false,
+    extra: false,
+    runs: 3,
+    cowRuns: 2,
+    only: new Set(['cow', 'spares', 'dispatch', 'cpu', 'setup']),
+    cowN: 200,
+    sleepN: 40,
+    sleepMs: 50,
+    dispatchN: 20_000,
+    fibN: 30,
+    fibCount: 64,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [key, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`${key} needs a value`);
+      return v;
+    };
+    const int = (v: string): number => {
+      const x = Number(v.replaceAll('_', ''));
+      if (!Number.isSafeInteger(x) || x < 0) throw new Error(`${key}: expected a non-negative integer, got "${v}"`);
+      return x;
+    };
+    switch (key) {
+      case '--json':
+        args.json = true;
+        break;
+      case '--extra':
+        args.extra = true;
+        break;
+      case '--runs':
+        args.runs = Math.max(1, int(value()));
+        break;
+      case '--cow-runs':
+        args.cowRuns = Math.max(1, int(value()));
+        break;
+      case '--only':
+        args.only = new Set(value().split(',').map((s) => s.trim()));
+        break;
+      case '--cow-n':
+        args.cowN = Math.max(1, int(value()));
+        break;
+      case '--sleep-n':
+        args.sleepN = Math.max(1, int(value()));
+        break;
+      case '--sleep-ms':
+        args.sleepMs = int(value());
+        break;
+      case '--dispatch-n':
+        args.dispatchN = Math.max(1, int(value()));
+        break;
+      case '--fib-n':
+        args.fibN = int(value());
+        break;
+      case '--fib-count':
+        args.fibCount = Math.max(1, int(value()));
+        break;
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${key} (try --help)`);
+    }
+  }
+  return args;
+}
+
+// ---- children flags -----------------------------------------------------------------------------------
+
+/**
+ * Flags of every child that needs no loader (raw baselines and the judged Minigun rows): this process's flags
+ * without loader flags (`--import tsx`). The pipeline module pipelines-js.mjs and the raw scripts are plain
+ * JavaScript.
+ */
+function plainExecArgv(argv: readonly string[] = process.execArgv): string[] {
+  const loader = new Set(['--import', '--loader', '--experimental-loader', '--require', '-r']);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (loader.has(a)) {
+      i++;
+      continue;
+    }
+    if ([...loader].some((f) => a.startsWith(`${f}=`))) continue;
+    out.push(a);
+  }
+  return out;
+}
+
+const CHILD_FLAGS = plainExecArgv();
+
+/** A registry whose fork strategies start their children with CHILD_FLAGS (no loader). */
+function plainRegistry(options: ForkStrategyOptions = {}): Registry {
+  return new Registry().use(forkStrategies({ ...options, fork: { execArgv: CHILD_FLAGS } }));
+}
+
+/** A registry with the default launcher: children inherit this process's flags, `--import tsx` included. */
+function defaultRegistry(options: ForkStrategyOptions = {}): Registry {
+  return new Registry().use(forkStrategies(options));
+}
+
+// ---- raw baselines -------------------------------------------------------------------------------------
+
+const RAW_CHILD = fileURLToPath(new URL('./raw-child.mjs', import.meta.url));
+const RAW_WORKER = new URL('./raw-worker.mjs', import.meta.url).href;
+
+/** One raw cow-fork: fork raw-child.mjs, send `n`, take its one reply, resolve once the child has exited. */
+function forkOnce(n: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    // The same fork options as Minigun's launcher (advanced serialisation, stdout/stderr inherited).
+    const child = fork(RAW_CHILD, [], { execArgv: CHILD_FLAGS, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let reply: number | undefined;
+    child.once('message', (m) => {
+      reply = m as number;
+    });
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      if (reply === undefined) reject(new Error(`raw child ${child.pid} exited (code ${code}, signal ${signal}) without a reply`));
+      else resolve(reply);
+    });
+    child.send(n);
+  });
+}
+
+/** `count` raw forks, `lanes` at a time: each lane forks, sends, takes the reply and waits for the exit, then goes on. */
+async function rawForks(count: number, lanes: number): Promise<number> {
+  let next = 0;
+  let sum = 0;
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (next < count) {
+        const reply = await forkOnce(next++);
+        sum += reply;
+      }
+    }),
+  );
+  return sum;
+}
+
+/** A cold raw tinypool run on the child_process runtime: create the pool, run every input, destroy it (all timed). */
+async function rawTinypool(processes: number, name: 'fib' | 'inc', inputs: readonly number[]): Promise<number> {
+  const pool = new Tinypool({
+    runtime: 'child_process',
+    filename: RAW_WORKER,
+    minThreads: processes,
+    maxThreads: processes,
+    execArgv: CHILD_FLAGS,
+    serialization: 'advanced',
+  });
+  try {
+    const results = (await Promise.all(inputs.map((x) => pool.run(x, { name })))) as number[];
+    let sum = 0;
+    for (const r of results) sum += r;
+    return sum;
+  } finally {
+    await pool.destroy();
+  }
+}
+
+// ---- timing ---------------------------------------------------------------------------------------------
+
+interface Variant {
+  readonly name: string;
+  /** `minigun` rows may be judged against the targets; the `baseline` is the denominator of every ratio. */
+  readonly role: 'minigun' | 'baseline' | 'reference';
+  /** One run over `count` inputs; returns the sum. */
+  readonly run: (count: number) => Promise<number>;
+}
+
+interface Workload {
+  readonly id: string;
+  readonly title: string;
+  /** Inputs per timed run (for tasks/s). */
+  readonly items: number;
+  /** Inputs of the (untimed) warm-up run: fewer than `items` where a run forks a process per input. */
+  readonly warmItems: number;
+  readonly runs: number;
+  readonly expected: (count: number) => number;
+  readonly variants: readonly Variant[];
+}
+
+interface VariantResult {
+  readonly name: string;
+  readonly role: Variant['role'];
+  /** Wall-clock ms of each timed run, in run order. */
+  readonly times: number[];
+  readonly bestMs: number;
+  readonly medianMs: number;
+  /** Inputs per second of the best and the median run. */
+  readonly bestRate: number;
+  readonly medianRate: number;
+  /** Variant rate / baseline rate (> 1: faster than the baseline), from the best and the median runs. */
+  readonly ratioBest: number;
+  readonly ratioMedian: number;
+  readonly value: number;
+  readonly correct: boolean;
+  readonly error?: string;
+}
+
+interface WorkloadResult {
+  readonly id: string;
+  readonly title: string;
+  readonly items: number;
+  readonly runs: number;
+  readonly expected: number;
+  readonly variants: VariantResult[];
+}
+
+/**
+ * A GC to run before each timed run, without `node --expose-gc` (the same helper as the thread bench: the
+ * fork children would tolerate the flag, but this keeps the command identical and the children's flags
+ * minimal). Setting the V8 flag at run time and taking `gc` from a fresh context gives the same function.
+ */
+function exposeGc(): (() => void) | undefined {
+  const existing = (globalThis as { gc?: () => void }).gc;
+  if (existing !== undefined) return existing;
+  try {
+    setFlagsFromString('--expose-gc');
+    return runInNewContext('gc') as () => void;
+  } catch {
+    return undefined;
+  }
+}
+
+const gc = exposeGc();
+
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Warms every variant up once (warmItems inputs), then times `runs` interleaved rounds (a burst of load hits all variants alike). */
+async function measure(w: Workload, log: (msg: string) => void): Promise<WorkloadResult> {
+  const expected = w.expected(w.items);
+  const state = w.variants.map((v) => ({ v, times: [] as number[], value: expected, correct: true, error: undefined as string | undefined }));
+  for (let round = 0; round <= w.runs; round++) {
+    log(round === 0 ? `${w.id}: warm-up (${w.warmItems} inputs)` : `${w.id}: round ${round}/${w.runs}`);
+    const count = round === 0 ? w.warmItems : w.items;
+    for (const s of state) {
+      if (s.error !== undefined) continue;
+      try {
+        gc?.();
+        const t0 = performance.now();
+        const value = await s.v.run(count);
+        const ms = performance.now() - t0;
+        if (value !== w.expected(count) && s.correct) {
+          s.correct = false;
+          s.value = value;
+        }
+        if (round > 0) s.times.push(ms);
+      } catch (e) {
+        s.error = e instanceof Error ? e.message : String(e);
+        s.correct = false;
+        s.value = NaN;
+      }
+    }
+  }
+  const rows = state.map((s) => {
+    const bestMs = s.times.length > 0 ? Math.min(...s.times) : NaN;
+    const medianMs = s.times.length > 0 ? median(s.times) : NaN;
+    return { s, bestMs, medianMs, bestRate: w.items / (bestMs / 1000), medianRate: w.items / (medianMs / 1000) };
+  });
+  const base = rows.find((r) => r.s.v.role === 'baseline');
+  return {
+    id: w.id,
+    title: w.title,
+    items: w.items,
+    runs: w.runs,
+    expected,
+    variants: rows.map((r) => ({
+      name: r.s.v.name,
+      role: r.s.v.role,
+      times: r.s.times.map((t) => Math.round(t * 10) / 10),
+      bestMs: r.bestMs,
+      medianMs: r.medianMs,
+      bestRate: r.bestRate,
+      medianRate: r.medianRate,
+      ratioBest: base === undefined ? NaN : r.bestRate / base.bestRate,
+      ratioMedian: base === undefined ? NaN : r.medianRate / base.medianRate,
+      value: r.s.value,
+      correct: r.s.correct,
+      ...(r.s.error === undefined ? {} : { error: r.s.error }),
+    })),
+  };
+}
+
+// ---- workloads -------------------------------------------------------------------------------------------
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+/** Σ (i + 1) for i = 0 … n - 1. */
+const incSum = (n: number): number => (n * (n + 1)) / 2;
+
+const JS = 'module .mjs, children without loader';
+const TS = 'module .ts, children inherit --import tsx';
+
+const V = {
+  cow: `minigun cow-fork (spares 2), ${JS}`,
+  raw: 'raw fork + 1 message + exit, 2 at a time',
+  spares: `minigun cow-fork, default spares (2), ${JS}`,
+  noSpares: `minigun cow-fork, spares 0, ${JS}`,
+  ipc: `minigun ipc-fork, ${JS}`,
+  ipcTs: `minigun ipc-fork, ${TS}`,
+  ipcChunk1: `minigun ipc-fork maxChunk 1, ${JS}`,
+  tinypool2: 'raw tinypool child_process, 2 processes',
+  tinypool1: 'raw tinypool child_process, 1 process (reference)',
+} as const;
+
+function cowWorkload(args: Args): Workload {
+  const registry = plainRegistry();
+  return {
+    id: 'cow',
+    title: `cow-fork per-input cost: ${args.cowN} trivial inputs (n → n + 1), concurrency 2`,
+    items: args.cowN,
+    warmItems: Math.min(args.cowN, 10),
+    runs: args.cowRuns,
+    expected: incSum,
+    variants: [
+      { name: V.cow, role: 'minigun', run: (n) => runForSum(js.cowIncPipeline, n, 0, registry) },
+      { name: V.raw, role: 'baseline', run: (n) => rawForks(n, 2) },
+    ],
+  };
+}
+
+function sparesWorkload(args: Args): Workload {
+  const withSpares = plainRegistry();
+  const without = plainRegistry({ spares: 0 });
+  return {
+    id: 'spares',
+    title: `cow-fork, ${args.sleepN} inputs each waiting ${args.sleepMs} ms (setTimeout), concurrency 2`,
+    items: args.sleepN,
+    warmItems: Math.min(args.sleepN, 4),
+    runs: args.runs,
+    expected: incSum,
+    variants: [
+      { name: V.spares, role: 'minigun', run: (n) => runForSum(js.cowSleepPipeline, n, args.sleepMs, withSpares) },
+      { name: V.noSpares, role: 'baseline', run: (n) => runForSum(js.cowSleepPipeline, n, args.sleepMs, without) },
+    ],
+  };
+}
+
+function dispatchWorkload(args: Args): Workload {
+  const chunked = plainRegistry();
+  const unchunked = plainRegistry({ maxChunk: 1 });
+  const inherited = defaultRegistry();
+  return {
+    id: 'dispatch',
+    title: `ipc-fork dispatch: ${args.dispatchN.toLocaleString('en-US')} trivial inputs (n → n + 1), 2 child processes`,
+    items: args.dispatchN,
+    warmItems: args.dispatchN,
+    runs: args.runs,
+    expected: incSum,
+    variants: [
+      { name: V.ipc, role: 'minigun', run: (n) => runForSum(js.ipcIncPipeline, n, 0, chunked) },
+      { name: V.ipcTs, role: 'minigun', run: (n) => runForSum(ts.ipcIncPipeline, n, 0, inherited) },
+      ...(args.extra ? [{ name: V.ipcChunk1, role: 'minigun' as const, run: (n: number) => runForSum(js.ipcIncPipeline, n, 0, unchunked) }] : []),
+      { name: V.tinypool2, role: 'baseline', run: (n) => rawTinypool(2, 'inc', range(n)) },
+    ],
+  };
+}
+
+function cpuWorkload(args: Args): Workload {
+  const registry = plainRegistry();
+  const inherited = defaultRegistry();
+  const f = fib(args.fibN);
+  const inputs = (n: number): number[] => Array.from({ length: n }, () => args.fibN);
+  return {
+    id: 'cpu',
+    title: `${args.fibCount} × recursive fib(${args.fibN}), 2 child processes`,
+    items: args.fibCount,
+    warmItems: args.fibCount,
+    runs: args.runs,
+    expected: (n) => n * f,
+    variants: [
+      { name: V.ipc, role: 'minigun', run: (n) => runForSum(js.ipcFibPipeline, n, args.fibN, registry) },
+      { name: V.ipcTs, role: 'minigun', run: (n) => runForSum(ts.ipcFibPipeline, n, args.fibN, inherited) },
+      { name: V.tinypool2, role: 'baseline', run: (n) => rawTinypool(2, 'fib', inputs(n)) },
+      { name: V.tinypool1, role: 'reference', run: (n) => rawTinypool(1, 'fib', inputs(n)) },
+    ],
+  };
+}
+
+function setupWorkload(args: Args): Workload {
+  const plain = plainRegistry();
+  const inherited = defaultRegistry();
+  return {
+    id: 'setup',
+    title: '2 trivial inputs: children start, module import, teardown',
+    items: 2,
+    warmItems: 2,
+    runs: args.runs,
+    expected: incSum,
+    variants: [
+      { name: V.ipc, role: 'minigun', run: (n) => runForSum(js.ipcIncPipeline, n, 0, plain) },
+      { name: 'minigun ipc-fork, module .mjs, children inherit --import tsx', role: 'minigun', run: (n) => runForSum(js.ipcIncPipeline, n, 0, inherited) },
+      { name: V.ipcTs, role: 'minigun', run: (n) => runForSum(ts.ipcIncPipeline, n, 0, inherited) },
+      { name: V.cow, role: 'minigun', run: (n) => runForSum(js.cowIncPipeline, n, 0, plain) },
+      { name: V.tinypool2, role: 'baseline', run: (n) => rawTinypool(2, 'inc', range(n)) },
+      { name: V.raw, role: 'reference', run: (n) => rawForks(n, 2) },
+    ],
+  };
+}
+
+// ---- leftover children ---------------------------------------------------------------------------------------
+
+/**
+ * PIDs and command lines of this process's live children (Linux /proc; empty elsewhere), except tsx's
+ * esbuild service: `--import tsx` starts it in this process, and it lives as long as this process does.
+ */
+function liveChildren(): Array<{ pid: number; cmd: string }> {
+  const out: Array<{ pid: number; cmd: string }> = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      // pid (comm) state ppid …: comm may hold spaces and parentheses, so split after the last ')'.
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) !== process.pid || state === 'Z') continue;
+      const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      if (/\besbuild\b.*--service/.test(cmd)) continue;
+      out.push({ pid: Number(e), cmd });
+    } catch {
+      // the process went away meanwhile
+    }
+  }
+  return out;
+}
+
+// ---- output ------------------------------------------------------------------------------------------------
+
+const pad = (s: string, w: number): string => (s.length >= w ? s : s + ' '.repeat(w - s.length));
+const lpad = (s: string, w: number): string => (s.length >= w ? s : ' '.repeat(w - s.length) + s);
+const fmtMs = (ms: number): string => (Number.isFinite(ms) ? ms.toFixed(ms < 100 ? 1 : 0) : '-');
+const fmtRate = (r: number): string => (Number.isFinite(r) ? (r < 100 ? r.toFixed(1) : Math.round(r).toLocaleString('en-US')) : '-');
+const fmtRatio = (r: number): string => (Number.isFinite(r) ? `${r.toFixed(2)}x` : '');
+
+function printWorkload(w: WorkloadResult): void {
+  console.log(`\n${w.id.toUpperCase()}  ${w.title}  (warm-up + ${w.runs} runs)`);
+  const header = [pad('variant', 64), lpad('best ms', 8), lpad('median ms', 10), lpad('ms/input', 9), lpad('best tasks/s', 13), lpad('median t/s', 11), lpad('ratio best', 11), lpad('ratio med.', 11), '  sum'].join('');
+  console.log(header);
+  console.log('-'.repeat(header.length + 4));
+  for (const v of w.variants) {
+    const sum = v.error !== undefined ? `ERROR: ${v.error}` : v.correct ? 'ok' : `WRONG (${v.value} ≠ ${w.expected})`;
+    const ratioBest = v.role === 'baseline' ? '(1.00)' : fmtRatio(v.ratioBest);
+    const ratioMedian = v.role === 'baseline' ? '(1.00)' : fmtRatio(v.ratioMedian);
+    const perInput = Number.isFinite(v.bestMs) ? (v.bestMs / w.items).toFixed(v.bestMs / w.items < 1 ? 3 : 1) : '-';
+    console.log([pad(v.name, 64), lpad(fmtMs(v.bestMs), 8), lpad(fmtMs(v.medianMs), 10), lpad(perInput, 9), lpad(fmtRate(v.bestRate), 13), lpad(fmtRate(v.medianRate), 11), lpad(ratioBest, 11), lpad(ratioMedian, 11), `  ${sum}`].join(''));
+  }
+}
+
+interface Target {
+  readonly label: string;
+  readonly threshold: number;
+  /** What is compared with the threshold: the ratio to the baseline, or tasks/s. */
+  readonly unit: 'ratio' | 'tasks/s';
+  readonly best: number;
+  readonly median: number;
+  readonly verdict: 'PASS' | 'FAIL';
+}
+
+function target(results: readonly WorkloadResult[], id: string, variant: string, unit: Target['unit'], threshold: number, label: string): Target | undefined {
+  const v = results.find((r) => r.id === id)?.variants.find((x) => x.name === variant);
+  if (v === undefined) return undefined;
+  const [best, med] = unit === 'ratio' ? [v.ratioBest, v.ratioMedian] : [v.bestRate, v.medianRate];
+  return { label, threshold, unit, best, median: med, verdict: v.correct && best >= threshold ? 'PASS' : 'FAIL' };
+}
+
+const fmtTarget = (t: Target, x: number): string => (t.unit === 'ratio' ? fmtRatio(x) : `${fmtRate(x)}/s`);
+
+// ---- main --------------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const log = (msg: string): void => {
+    if (args.json) process.stderr.write(`${msg}\n`);
+  };
+  const env = {
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cpus: cpus().length,
+    totalMemGB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+    flags: process.execArgv.join(' '),
+    childFlags: CHILD_FLAGS.join(' '),
+    gc: gc !== undefined,
+    runs: args.runs,
+    cowRuns: args.cowRuns,
+    extra: args.extra,
+    setupCost: 'cold on both sides: every timed run starts its children (Minigun per run, raw forks and tinypool pools per timed run) and waits for their exit before the clock stops',
+  };
+  if (!args.json) {
+    console.log(`Minigun fork-strategies bench — node ${env.node}, ${env.cpus} × ${env.cpu}, ${env.totalMemGB} GB, load ${env.loadavg.join(' ')}, flags: ${env.flags || '(none)'} (children: ${env.childFlags || '(none)'})`);
+    console.log(`gc between runs: ${gc === undefined ? 'no' : 'yes (v8.setFlagsFromString)'}`);
+    console.log('ratio = variant tasks/s ÷ baseline tasks/s (> 1: faster). Best and median of the timed runs.');
+    console.log('Setup cost counted on both sides (cold): each timed run starts its children (Minigun: per run; raw forks / raw tinypool: per timed run) and waits for them to exit before the clock stops.');
+  }
+
+  const workloads: Workload[] = [];
+  if (args.only.has('cow')) workloads.push(cowWorkload(args));
+  if (args.only.has('spares')) workloads.push(sparesWorkload(args));
+  if (args.only.has('dispatch')) workloads.push(dispatchWorkload(args));
+  if (args.only.has('cpu')) workloads.push(cpuWorkload(args));
+  if (args.only.has('setup')) workloads.push(setupWorkload(args));
+
+  const results: WorkloadResult[] = [];
+  const leftAfter: Record<string, number> = {};
+  for (const w of workloads) {
+    const r = await measure(w, log);
+    results.push(r);
+    // Every run must have waited for its children; anything alive now is a leak (checked per workload).
+    const left = liveChildren();
+    if (left.length > 0) leftAfter[w.id] = left.length;
+    if (!args.json) printWorkload(r);
+  }
+
+  const targets = [
+    target(results, 'cow', V.cow, 'ratio', 1 / 1.2, 'cow-fork  minigun / raw fork+message+exit ≥ 0.83 (within 1.2×)'),
+    target(results, 'spares', V.spares, 'ratio', 1.5, 'spares    cow-fork default spares / spares 0 ≥ 1.5'),
+    target(results, 'dispatch', V.ipc, 'tasks/s', 20_000, 'dispatch  ipc-fork ≥ 20,000 inputs/s (setup included)'),
+    target(results, 'cpu', V.ipc, 'ratio', 0.85, 'CPU       ipc-fork / raw tinypool child_process 2 ≥ 0.85'),
+  ].filter((t): t is Target => t !== undefined);
+  const wrong = results.flatMap((w) => w.variants.filter((v) => !v.correct).map((v) => `${w.id} / ${v.name}: ${v.error ?? `sum ${v.value} ≠ ${w.expected}`}`));
+
+  // No child may outlive the bench: report, then kill (by PID) whatever this process still has.
+  const leftover = liveChildren();
+  for (const c of leftover) {
+    try {
+      process.kill(c.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  const elapsedS = (performance.now() - started) / 1000;
+
+  if (args.json) {
+    console.log(JSON.stringify({ env, workloads: results, targets, wrong, leftAfter, leftover, elapsedS }, null, 2));
+  } else {
+    const cpu = results.find((r) => r.id === 'cpu');
+    const one = cpu?.variants.find((v) => v.name === V.tinypool1);
+    const two = cpu?.variants.find((v) => v.role === 'baseline');
+    if (one !== undefined && two !== undefined) console.log(`\n  raw tinypool 2 processes vs 1 process on this machine: ${(one.bestMs / two.bestMs).toFixed(2)}x faster (best), ${(one.medianMs / two.medianMs).toFixed(2)}x (median)`);
+    const disp = results.find((r) => r.id === 'dispatch')?.variants.find((v) => v.name === V.ipc);
+    const setup = results.find((r) => r.id === 'setup')?.variants.find((v) => v.name === V.ipc);
+    if (disp !== undefined && setup !== undefined && disp.bestMs > setup.bestMs) {
+      const rate = args.dispatchN / ((disp.bestMs - setup.bestMs) / 1000);
+      console.log(`  ipc-fork dispatch without its fixed cost (best dispatch run − best setup run): ${fmtRate(rate)} inputs/s`);
+    }
+    console.log('\nTargets (printed only; never fail the process)');
+    for (const t of targets) console.log(`  ${t.label}: ${fmtTarget(t, t.best)} best, ${fmtTarget(t, t.median)} median → ${t.verdict}`);
+    console.log(wrong.length === 0 ? '\nAll variants computed the expected sums.' : `\nWRONG RESULTS:\n  ${wrong.join('\n  ')}`);
+    const leaks = Object.entries(leftAfter).map(([id, n]) => `${n} after ${id}`);
+    console.log(leaks.length === 0 ? 'No child process left after any workload.' : `CHILD PROCESSES LEFT: ${leaks.join(', ')}`);
+    if (leftover.length > 0) console.log(`Killed at exit: ${leftover.map((c) => `${c.pid} (${c.cmd})`).join(', ')}`);
+    console.log(`Total ${elapsedS.toFixed(1)} s.`);
+  }
+  return wrong.length === 0 && leftover.length === 0 && Object.keys(leftAfter).length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exitCode = 2;
+  },
+);
