@@ -43,6 +43,10 @@ export class IpcForkExecutor implements StageExecutor {
     }, { once: true });
   }
 
+  capacity(): number {
+    return this.queue.capacity(this.host.stage.options.concurrency);
+  }
+
   execute(attempt: Attempt): Promise<Emission[]> {
     assertCloneable(attempt.input, 'the input', this.where);
     return this.queue.add(attempt.input);

@@ -59,6 +59,10 @@ export class PoolExecutor implements StageExecutor {
     host.signal.addEventListener('abort', () => this.closed || this.cancelChannel.postMessage({ t: 'cancel' }), { once: true });
   }
 
+  capacity(): number {
+    return this.queue.capacity(this.host.stage.options.concurrency);
+  }
+
   execute(attempt: Attempt): Promise<Emission[]> {
     // A value that cannot cross fails this input here, with its path, instead of failing a whole chunk.
     assertCloneable(attempt.input, 'the input', this.where);

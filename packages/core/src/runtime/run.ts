@@ -305,7 +305,7 @@ export class Run<S> {
         throw new MinigunError(ErrorCodes.INVALID_ROUTE, `Stage "${node.name}" is a producer and cannot receive items.`);
     }
     this.pending++;
-    if (node.active < node.slots && node.queue.length === 0 && !node.pumping) {
+    if (node.active < node.limit() && node.queue.length === 0 && !node.pumping) {
       this.start(node, item);
       return;
     }
@@ -476,7 +476,7 @@ export class Run<S> {
   private pump(node: StageNode): void {
     if (node.pumping) return;
     node.pumping = true;
-    while (node.active < node.slots && node.queue.length > 0 && !this.ended) {
+    while (node.active < node.limit() && node.queue.length > 0 && !this.ended) {
       const item = node.queue.shift();
       node.releaseRoom();
       this.start(node, item);

@@ -81,6 +81,12 @@ export class StageNode implements StageShape {
     this.emitsReturn = spec.kind === 'processor';
   }
 
+  /** Inputs that may run now: the executor's current capacity (within the slots), else the slots. */
+  limit(): number {
+    const wanted = this.executor?.capacity?.();
+    return wanted === undefined ? this.slots : Math.max(1, Math.min(this.slots, wanted));
+  }
+
   get depth(): number {
     return this.queue.length;
   }

@@ -45,6 +45,12 @@ export interface StageExecutor {
   produce?(emit: (e: Emission) => Promise<void>, signal: AbortSignal): Promise<void>;
   /** Releases workers. `force`: kill now (second signal, grace period over). Called once per run. */
   close(mode: 'graceful' | 'force'): Promise<void>;
+  /**
+   * How many attempts the executor wants at once right now, at most `Strategy.slots`. A pool that chunks
+   * asks for more only while inputs are cheap, so that a slow stage still holds back its producer
+   * (backpressure stays about queueSize + concurrency). Default: the slots.
+   */
+  capacity?(): number;
 }
 
 /** What the runner offers an executor. */

@@ -50,6 +50,16 @@ export class AttemptQueue {
     return this.waiting.splice(0, Math.max(1, Math.min(max, this.chunker.next(this.waiting.length, freeWorkers))));
   }
 
+  /**
+   * How many attempts to hold for `workers` workers. While inputs are slow (chunks of one), one per worker:
+   * exactly what the runner gives any strategy, so the runner's queue does the holding and backpressure stays
+   * queueSize + concurrency. When inputs are cheap, a chunk running and one ready for each worker.
+   */
+  capacity(workers: number): number {
+    const chunk = this.chunker.preferred();
+    return chunk === 1 ? workers : 2 * workers * chunk;
+  }
+
   /** Settles a chunk from its outcomes, and learns how long its inputs took. */
   settle(chunk: readonly QueuedAttempt[], outcomes: readonly InputOutcome[], elapsedMs: number): void {
     this.chunker.record(chunk.length, elapsedMs);

@@ -21,8 +21,13 @@ export class AdaptiveChunker {
   next(queued: number, freeWorkers: number): number {
     const fair = Math.ceil(queued / Math.max(1, freeWorkers));
     // Until a chunk has come back, send one input: it measures the cost without risking a big slow chunk.
-    const byTime = this.perInputMs === undefined ? 1 : Math.max(1, Math.floor(this.targetMs / Math.max(this.perInputMs, 1e-3)));
-    return Math.max(1, Math.min(this.maxChunk, fair, byTime));
+    return Math.max(1, Math.min(fair, this.preferred()));
+  }
+
+  /** The chunk size the measured cost calls for (1 until measured). */
+  preferred(): number {
+    if (this.perInputMs === undefined) return 1;
+    return Math.max(1, Math.min(this.maxChunk, Math.floor(this.targetMs / Math.max(this.perInputMs, 1e-3))));
   }
 
   /** Records that `inputs` inputs took `ms` in one chunk. */
