@@ -19,7 +19,8 @@ export interface CowForkOptions {
 }
 
 export class CowForkExecutor implements StageExecutor {
-  private readonly spares: Array<Promise<ChildWorker>> = [];
+  /** Started ahead: the child at once (so close() can kill it mid-import) and when it is ready. */
+  private readonly spares: Array<{ readonly child: ChildWorker; readonly ready: Promise<ChildWorker> }> = [];
   private readonly live = new Set<ChildWorker>();
   /** Children asked to exit after their input; close() waits for them so that none outlives the run. */
   private readonly exiting = new Set<Promise<void>>();
@@ -82,10 +83,9 @@ export class CowForkExecutor implements StageExecutor {
   async close(mode: 'graceful' | 'force'): Promise<void> {
     this.closed = true;
     for (const wake of this.slotWaiters.splice(0)) wake();
-    const spares = this.spares.splice(0);
-    const children = await Promise.all(spares.map((s) => s.catch(() => undefined)));
     await Promise.all([
-      ...children.map((c) => c?.kill('SIGTERM')),
+      // Spares never got an input: no need to let them finish importing.
+      ...this.spares.splice(0).map((s) => s.child.kill()),
       ...[...this.live].map((c) => (mode === 'force' ? c.kill() : c.shutdown(this.options.exitGraceMs))),
       ...this.exiting,
     ]);
@@ -109,27 +109,25 @@ export class CowForkExecutor implements StageExecutor {
   private takeChild(): Promise<ChildWorker> {
     const spare = this.spares.shift() ?? this.startSpare();
     this.fillSpares();
-    return spare;
+    return spare.ready;
   }
 
   private fillSpares(): void {
-    while (!this.closed && this.spares.length < this.options.spares) {
-      const spare = this.startSpare();
-      spare.catch(() => undefined); // a failed spare fails the input that takes it
-      this.spares.push(spare);
-    }
+    while (!this.closed && this.spares.length < this.options.spares) this.spares.push(this.startSpare());
   }
 
-  private async startSpare(): Promise<ChildWorker> {
+  private startSpare(): { child: ChildWorker; ready: Promise<ChildWorker> } {
     const child = new ChildWorker(this.options.launcher, this.where);
     const stage = this.host.stage;
-    try {
-      await child.prepare({ module: stage.module!, pipeline: stage.pipeline, stage: stage.stage });
-    } catch (error) {
-      void child.kill();
-      throw error;
-    }
-    return child;
+    const ready = child.prepare({ module: stage.module!, pipeline: stage.pipeline, stage: stage.stage }).then(
+      () => child,
+      async (error: unknown) => {
+        await child.kill();
+        throw error;
+      },
+    );
+    ready.catch(() => undefined); // a failed spare fails the input that takes it
+    return { child, ready };
   }
 
   private async slot(): Promise<void> {
