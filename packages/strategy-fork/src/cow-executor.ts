@@ -44,22 +44,20 @@ export class CowForkExecutor implements StageExecutor {
     await this.slot();
     try {
       this.assertOpen();
-      const child = await this.takeChild();
-      if (this.closed) {
-        // The run ended while this input waited for its child: nothing may outlive close().
-        await child.kill();
-        this.assertOpen();
-      }
-      this.live.add(child);
+      // Counted as live from the moment it is taken, so that close() reaches it even while it still imports.
+      const spare = this.takeSpare();
+      this.live.add(spare.child);
       try {
+        const child = await spare.ready;
+        this.assertOpen();
         await this.start(child);
         const [outcome] = await child.runInputs([attempt.input]);
         if (outcome === undefined) throw new MinigunError(ErrorCodes.RUN_FAILED, `Child ${child.pid} of stage "${this.where.stage}" returned no outcome.`, this.where);
         if (!outcome.ok) throw deserializeError(outcome.error);
         return outcome.emissions;
       } finally {
-        this.live.delete(child);
-        const exit = child.shutdown(this.options.exitGraceMs);
+        this.live.delete(spare.child);
+        const exit = spare.child.shutdown(this.options.exitGraceMs);
         this.exiting.add(exit);
         void exit.then(() => this.exiting.delete(exit));
       }
@@ -69,14 +67,15 @@ export class CowForkExecutor implements StageExecutor {
   }
 
   async produce(emit: (e: Emission) => Promise<void>): Promise<void> {
-    const child = await this.takeChild();
-    this.live.add(child);
+    const spare = this.takeSpare();
+    this.live.add(spare.child);
     try {
+      const child = await spare.ready;
       await this.start(child);
       await child.produce(emit);
     } finally {
-      this.live.delete(child);
-      await child.shutdown(this.options.exitGraceMs);
+      this.live.delete(spare.child);
+      await spare.child.shutdown(this.options.exitGraceMs);
     }
   }
 
@@ -106,10 +105,10 @@ export class CowForkExecutor implements StageExecutor {
     for (const e of report.errors) this.host.hookFailed('afterFork', deserializeError(e));
   }
 
-  private takeChild(): Promise<ChildWorker> {
+  private takeSpare(): { child: ChildWorker; ready: Promise<ChildWorker> } {
     const spare = this.spares.shift() ?? this.startSpare();
     this.fillSpares();
-    return spare.ready;
+    return spare;
   }
 
   private fillSpares(): void {
