@@ -16,18 +16,18 @@
 import { HookError, runHooks, type HookDefinition, type HookPoint } from '@minigun/hooks';
 import type { CompiledPipeline } from '../definition/compile.js';
 import { ErrorCodes, MinigunError, listNames, toError } from '../errors.js';
-import type { Emission, StageExecutor, StrategyHost } from '../strategy/strategy.js';
+import type { Emission, StageExecutor } from '../strategy/strategy.js';
 import type { Registry } from '../strategy/registry.js';
 import type { Output, RunContext, RunError, RunOptions, RunResult, RunStatus } from '../types.js';
 import { boundInput, consoleLogger, createContext } from './context.js';
 import { StageNode, type HeldEmit } from './stage-node.js';
 import { snapshotRun } from './stats.js';
+import { drainProduced } from './drain.js';
+import { createStrategyHost } from './strategy-host.js';
 import { resolveName } from '../definition/graph.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 type Maybe = void | Promise<void>;
-/** Synchronous producer loops yield to the event loop this often, so timers and signals still run. */
-const YIELD_EVERY_MS = 20;
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
@@ -541,53 +541,22 @@ export class Run<S> {
     ).catch((e: unknown) => this.fault(e));
   }
 
-  /** An `out` and `ctx` whose emits and collects are handed to `sink` instead of delivered. */
-  private capturing(node: StageNode, sink: (e: Emission) => unknown): { out: Output; ctx: RunContext } {
-    const out: Output = {
-      emit: async (item) => {
-        await sink({ kind: 'emit', item });
-      },
-      to: (name) => {
-        this.route(node, name); // fail fast on unknown names, inside the attempt
-        return { emit: async (item) => void (await sink({ kind: 'emit', item, to: name })) };
-      },
-    };
-    const ctx: RunContext = { ...node.ctx, collect: (key, value) => void sink({ kind: 'collect', key, value }) };
-    return { out, ctx };
-  }
-
-  private async invokeHere(node: StageNode, input: unknown): Promise<Emission[]> {
-    const emissions: Emission[] = [];
-    const { out, ctx } = this.capturing(node, (e) => emissions.push(e));
-    const value = await (node.spec.fn as AnyFn)(input, out, ctx);
-    if (value !== undefined && node.kind === 'processor') emissions.push({ kind: 'emit', item: value });
-    return emissions;
-  }
-
   private async createExecutors(): Promise<void> {
     for (const node of this.order) {
       if (node.strategy === 'inline') continue;
       const strategy = this.registry.strategy(node.strategy)!;
-      const transportName = node.spec.options.transport;
-      const host: StrategyHost = {
-        stage: { pipeline: this.compiled.name, stage: node.name, kind: node.kind, module: this.compiled.module, options: node.spec.options },
+      const host = createStrategyHost(node, {
+        pipeline: this.compiled.name,
+        module: this.compiled.module,
         state: this.state,
         signal: this.controller.signal,
-        transport: transportName === undefined ? undefined : this.registry.transport(transportName),
-        beforeFork: async (info) => {
-          await this.hooks('beforeFork', node, [node.ctx, { stage: node.name, workerId: info.workerId }], 'collect');
-        },
-        invoke: (input) => this.invokeHere(node, input),
+        registry: this.registry,
+        route: (n, name) => this.route(n, name),
+        beforeFork: (n, workerId) => this.hooks('beforeFork', n, [n.ctx, { stage: n.name, workerId }], 'collect'),
         collect: (key, value) => this.collect(key, value),
-        hookFailed: (point, error) => {
-          const hookError = error instanceof HookError ? error : new HookError({ point, level: 'pipeline', origin: this.compiled.name, stage: node.name }, error);
-          this.hookFailed(point, node, hookError);
-        },
-        produce: async (emit) => {
-          const { out, ctx } = this.capturing(node, (e) => emit(e));
-          await this.iterateProduced(node, await (node.spec.fn as AnyFn)(out, ctx), (item) => emit({ kind: 'emit', item }));
-        },
-      };
+        hookFailed: (point, n, error) => this.hookFailed(point, n, error),
+        stopped: (n) => this.stoppedError(n),
+      });
       try {
         const slots = strategy.slots?.(host.stage);
         if (slots !== undefined) node.slots = Math.max(1, Math.floor(slots));
@@ -640,33 +609,12 @@ export class Run<S> {
 
   private async produceInline(node: StageNode): Promise<void> {
     const result = await (node.spec.fn as AnyFn)(node.sharedOut!, node.ctx);
-    await this.iterateProduced(node, result, (item) => this.emitFrom(node, item));
+    await drainProduced(result, (item) => this.emitFrom(node, item), () => this.stoppedError(node));
   }
 
-  /** A producer may return an iterable or async iterable instead of calling out.emit: drain it. */
-  private async iterateProduced(node: StageNode, result: unknown, emit: (item: unknown) => Maybe): Promise<void> {
-    if (result === undefined || result === null || typeof result === 'string') return;
-    if (typeof (result as Iterable<unknown>)[Symbol.iterator] === 'function') {
-      let lastYield = performance.now();
-      let n = 0;
-      for (const item of result as Iterable<unknown>) {
-        if (this.stopping) throw cancelledError(this.compiled.name, node.name);
-        const wait = emit(item);
-        if (wait !== undefined) {
-          await wait;
-          lastYield = performance.now();
-        } else if ((++n & 1023) === 0 && performance.now() - lastYield > YIELD_EVERY_MS) {
-          await new Promise<void>((r) => setImmediate(r));
-          lastYield = performance.now();
-        }
-      }
-    } else if (typeof (result as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
-      for await (const item of result as AsyncIterable<unknown>) {
-        if (this.stopping) throw cancelledError(this.compiled.name, node.name);
-        const wait = emit(item);
-        if (wait !== undefined) await wait;
-      }
-    }
+  /** The error a producer loop stops with once the run is stopping. */
+  private stoppedError(node: StageNode): Error | undefined {
+    return this.stopping ? cancelledError(this.compiled.name, node.name) : undefined;
   }
 
   private async produceIsolated(node: StageNode): Promise<void> {

@@ -1,0 +1,71 @@
+/**
+ * What the runner hands a strategy's executor for one stage (`StrategyHost`): the stage's description, the
+ * run's state and signal, its transport, the parent-side fork hooks, and a way to run the stage function in
+ * this isolate (for in-process schedulers) with its emits and collects captured rather than delivered.
+ */
+import { HookError } from '@minigun/hooks';
+import type { Registry } from '../strategy/registry.js';
+import type { Emission, StrategyHost } from '../strategy/strategy.js';
+import type { Output, RunContext } from '../types.js';
+import { drainProduced } from './drain.js';
+import type { StageNode } from './stage-node.js';
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+/** The parts of the run a host needs. */
+export interface HostDeps {
+  readonly pipeline: string;
+  readonly module?: string;
+  readonly state: unknown;
+  readonly signal: AbortSignal;
+  readonly registry: Registry;
+  /** Resolves an out.to() name (throws on unknown names). */
+  route(node: StageNode, name: string): unknown;
+  beforeFork(node: StageNode, workerId: number): Promise<void>;
+  collect(key: string, value: unknown): void;
+  hookFailed(point: 'afterFork', node: StageNode, error: HookError): void;
+  /** The error a producer stops with once the run is stopping. */
+  stopped(node: StageNode): Error | undefined;
+}
+
+export function createStrategyHost(node: StageNode, deps: HostDeps): StrategyHost {
+  const transport = node.spec.options.transport;
+  return {
+    stage: { pipeline: deps.pipeline, stage: node.name, kind: node.kind, module: deps.module, options: node.spec.options },
+    state: deps.state,
+    signal: deps.signal,
+    transport: transport === undefined ? undefined : deps.registry.transport(transport),
+    beforeFork: (info) => deps.beforeFork(node, info.workerId),
+    collect: (key, value) => deps.collect(key, value),
+    hookFailed: (point, error) => {
+      const hookError = error instanceof HookError ? error : new HookError({ point, level: 'pipeline', origin: deps.pipeline, stage: node.name }, error);
+      deps.hookFailed(point, node, hookError);
+    },
+    invoke: async (input) => {
+      const emissions: Emission[] = [];
+      const { out, ctx } = capturing(node, deps, (e) => emissions.push(e));
+      const value = await (node.spec.fn as AnyFn)(input, out, ctx);
+      if (value !== undefined && node.kind === 'processor') emissions.push({ kind: 'emit', item: value });
+      return emissions;
+    },
+    produce: async (emit) => {
+      const { out, ctx } = capturing(node, deps, (e) => emit(e));
+      await drainProduced(await (node.spec.fn as AnyFn)(out, ctx), (item) => emit({ kind: 'emit', item }), () => deps.stopped(node));
+    },
+  };
+}
+
+/** An `out` and `ctx` whose emits and collects are handed to `sink` instead of delivered. */
+function capturing(node: StageNode, deps: HostDeps, sink: (e: Emission) => unknown): { out: Output; ctx: RunContext } {
+  const out: Output = {
+    emit: async (item) => {
+      await sink({ kind: 'emit', item });
+    },
+    to: (name) => {
+      deps.route(node, name); // fail fast on unknown names, inside the attempt
+      return { emit: async (item) => void (await sink({ kind: 'emit', item, to: name })) };
+    },
+  };
+  const ctx: RunContext = { ...node.ctx, collect: (key, value) => void sink({ kind: 'collect', key, value }) };
+  return { out, ctx };
+}
