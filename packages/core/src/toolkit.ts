@@ -12,3 +12,4 @@ export { inMinigunWorker, markMinigunWorker } from './toolkit/in-worker.js';
 export { serveWorker, type WorkerChannel } from './toolkit/serve-worker.js';
 export { AdaptiveChunker } from './toolkit/chunker.js';
 export { AttemptQueue, type QueuedAttempt } from './toolkit/attempt-queue.js';
+export { forkSetup, deliverHookReport } from './toolkit/fork-setup.js';

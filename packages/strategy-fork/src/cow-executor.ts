@@ -6,7 +6,7 @@
  * afterFork runs in the child (DESIGN section 8).
  */
 import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost } from '@minigun/core';
-import { assertCloneable, deserializeError, type HookReport } from '@minigun/core/toolkit';
+import { assertCloneable, deliverHookReport, deserializeError, forkSetup } from '@minigun/core/toolkit';
 import { ChildWorker } from './child-worker.js';
 import type { ChildLauncher } from './launcher.js';
 
@@ -97,12 +97,7 @@ export class CowForkExecutor implements StageExecutor {
   /** beforeFork in the parent, the state snapshot, then the child's afterFork. */
   private async start(child: ChildWorker): Promise<void> {
     const workerId = this.nextWorkerId++;
-    await this.host.beforeFork({ workerId });
-    assertCloneable(this.host.state, 'state', this.where);
-    const stage = this.host.stage;
-    const report: HookReport = await child.setup({ module: stage.module!, pipeline: stage.pipeline, stage: stage.stage, workerId, state: this.host.state });
-    for (const e of report.emissions) if (e.kind === 'collect') this.host.collect(e.key, e.value);
-    for (const e of report.errors) this.host.hookFailed('afterFork', deserializeError(e));
+    deliverHookReport(this.host, await child.setup(await forkSetup(this.host, workerId)), workerId);
   }
 
   private takeSpare(): { child: ChildWorker; ready: Promise<ChildWorker> } {

@@ -5,7 +5,7 @@
  * recycling replaces a child after N inputs or above a memory limit.
  */
 import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost } from '@minigun/core';
-import { AttemptQueue, assertCloneable, deserializeError, type InputOutcome, type QueuedAttempt } from '@minigun/core/toolkit';
+import { AttemptQueue, assertCloneable, deliverHookReport, forkSetup, type InputOutcome, type QueuedAttempt } from '@minigun/core/toolkit';
 import { ChildWorker } from './child-worker.js';
 import type { ChildLauncher } from './launcher.js';
 
@@ -126,14 +126,10 @@ export class IpcForkExecutor implements StageExecutor {
   private async startChild(): Promise<ChildWorker> {
     if (this.closed) throw new MinigunError(ErrorCodes.CANCELLED, `Stage "${this.where.stage}" was closed.`, this.where);
     const workerId = this.nextWorkerId++;
-    await this.host.beforeFork({ workerId });
-    assertCloneable(this.host.state, 'state', this.where);
-    const stage = this.host.stage;
+    const setup = await forkSetup(this.host, workerId);
     const child = new ChildWorker(this.options.launcher, this.where);
     try {
-      const report = await child.setup({ module: stage.module!, pipeline: stage.pipeline, stage: stage.stage, workerId, state: this.host.state });
-      for (const e of report.emissions) if (e.kind === 'collect') this.host.collect(e.key, e.value);
-      for (const e of report.errors) this.host.hookFailed('afterFork', deserializeError(e));
+      deliverHookReport(this.host, await child.setup(setup), workerId);
     } catch (error) {
       await child.kill();
       throw error;

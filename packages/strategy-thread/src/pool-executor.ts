@@ -9,7 +9,7 @@ import { BroadcastChannel, MessageChannel, receiveMessageOnPort, type MessagePor
 import { fileURLToPath } from 'node:url';
 import { Tinypool } from 'tinypool';
 import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost } from '@minigun/core';
-import { AttemptQueue, assertCloneable, deserializeError, serializeError, type InputOutcome, type QueuedAttempt } from '@minigun/core/toolkit';
+import { AttemptQueue, assertCloneable, deliverHookReport, deserializeError, forkSetup, serializeError, type InputOutcome, type QueuedAttempt } from '@minigun/core/toolkit';
 import { workerExecArgv } from './loader-flags.js';
 import type { PortMessage, PortReply, ThreadTask, ThreadTaskResult } from './messages.js';
 
@@ -162,8 +162,7 @@ export class PoolExecutor implements StageExecutor {
       if (m.t === 'hello') void this.answerHello(port!, m.workerId);
       else if (m.t === 'ready') {
         this.ready.add(m.threadId);
-        for (const e of m.hooks.emissions) if (e.kind === 'collect') this.host.collect(e.key, e.value);
-        for (const e of m.hooks.errors) this.host.hookFailed('afterFork', deserializeError(e), m.workerId);
+        deliverHookReport(this.host, m.hooks, m.workerId);
       }
     };
     port?.on('message', onMessage);
@@ -197,11 +196,7 @@ export class PoolExecutor implements StageExecutor {
   /** A worker starts: beforeFork in the parent, then the state snapshot (so it sees what beforeFork changed). */
   private async answerHello(port: MessagePort, workerId: number): Promise<void> {
     try {
-      await this.host.beforeFork({ workerId });
-      assertCloneable(this.host.state, 'state', this.where);
-      const stage = this.host.stage;
-      const reply: PortReply = { t: 'setup', setup: { module: stage.module!, pipeline: stage.pipeline, stage: stage.stage, workerId, state: this.host.state } };
-      port.postMessage(reply);
+      port.postMessage({ t: 'setup', setup: await forkSetup(this.host, workerId) } satisfies PortReply);
     } catch (error) {
       port.postMessage({ t: 'fatal', error: serializeError(error) } satisfies PortReply);
     }
