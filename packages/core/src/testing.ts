@@ -2,6 +2,6 @@
  * @minigun/core/testing — the conformance suite every strategy plugin runs against itself, and the
  * fixture pipelines it uses (importable by isolated workers).
  */
-export { conformanceCases, runConformance, type ConformanceCase, type ConformanceOptions } from './testing/conformance.js';
+export { assertAccounting, conformanceCases, runConformance, type ConformanceCase, type ConformanceOptions } from './testing/conformance.js';
 export { CONFORMANCE_STRATEGY, TARGET_CONTEXT, type ConformanceState } from './testing/fixtures.js';
 export * as conformanceFixtures from './testing/fixtures.js';

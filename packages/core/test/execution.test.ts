@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, pipeline, type RunResult } from '@minigun/core';
+import { assertAccounting } from '@minigun/core/testing';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function expectAccounting(result: RunResult): void {
-  for (const [name, s] of Object.entries(result.stats.stages)) {
-    expect(s.in, `stage ${name}`).toBe(s.done + s.failed + s.cancelled);
-  }
-}
+const expectAccounting: (result: RunResult) => void = assertAccounting;
 
 describe('inline concurrency', () => {
   it('overlaps async work: 20 sleeps of 50 ms at concurrency 10 take well under sequential time', async () => {

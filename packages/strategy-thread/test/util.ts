@@ -2,8 +2,8 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
 import { Registry, type RunResult } from '@minigun/core';
+import { assertAccounting } from '@minigun/core/testing';
 import { threadStrategies, type ThreadStrategyOptions } from '@minigun/strategy-thread';
 
 export const registry = (options: ThreadStrategyOptions = {}): Registry => new Registry().use(threadStrategies(options));
@@ -24,11 +24,7 @@ export const files = (dir: string, prefix: string): string[] => readdirSync(dir)
 export const sorted = (values: unknown[] | undefined): number[] => [...((values ?? []) as number[])].sort((a, b) => a - b);
 
 /** Every stage: in = done + failed + cancelled. */
-export function expectAccounting(r: RunResult): void {
-  for (const [name, s] of Object.entries(r.stats.stages)) {
-    expect(s.in, `accounting of stage ${name}`).toBe(s.done + s.failed + s.cancelled);
-  }
-}
+export const expectAccounting: (r: RunResult) => void = assertAccounting;
 
 export const itemErrors = (r: RunResult) => r.errors.filter((e) => e.kind === 'item');
 

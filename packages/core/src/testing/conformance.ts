@@ -54,8 +54,11 @@ function range(n: number, f: (i: number) => number = (i) => i): number[] {
   return Array.from({ length: n }, (_, i) => f(i));
 }
 
-/** Every stage: in = done + failed + cancelled. */
-function assertAccounting(result: RunResult): void {
+/**
+ * Throws unless every stage of a finished run reconciles: in = done + failed + cancelled. Useful in any
+ * strategy's own tests too.
+ */
+export function assertAccounting(result: RunResult): void {
   for (const [name, s] of Object.entries(result.stats.stages)) {
     assert.equal(s.in, s.done + s.failed + s.cancelled, `stage "${name}": in (${s.in}) != done (${s.done}) + failed (${s.failed}) + cancelled (${s.cancelled})`);
   }
