@@ -80,13 +80,11 @@ export class PoolExecutor implements StageExecutor {
       // Deliver in order; each accepted emission gives the worker one more credit (backpressure).
       chain = chain.then(() => emit(m.emission)).then(() => port1.postMessage({ t: 'credit', id, n: 1 } satisfies PortReply));
     };
-    port1.on('message', onEmission);
     try {
-      const result = await this.runTask({ key: this.key, port: port2, message: { t: 'produce', id } }, port1, [port2]);
+      const result = await this.runTask({ key: this.key, port: port2, message: { t: 'produce', id } }, port1, [port2], onEmission);
       if (result.t === 'fatal') throw deserializeError(result.error);
       if (result.t !== 'produced') throw new MinigunError(ErrorCodes.RUN_FAILED, `Producer worker of stage "${this.host.stage.stage}" answered ${result.t}.`, this.where);
-      // Port messages may still be on their way when the task result arrives: take them now.
-      for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1)) onEmission(m.message as PortMessage);
+      // runTask has taken the port messages still on their way when the result arrived.
       if (received !== result.emitted) throw new MinigunError(ErrorCodes.RUN_FAILED, `Producer worker of stage "${this.host.stage.stage}" sent ${result.emitted} items but ${received} arrived.`, this.where);
       await chain;
     } finally {
@@ -156,14 +154,17 @@ export class PoolExecutor implements StageExecutor {
     throw new MinigunError(ErrorCodes.RUN_FAILED, `Stage "${this.host.stage.stage}": a worker kept asking for its setup.`, this.where);
   }
 
-  /** Runs one tinypool task, answering the setup handshake on `port` if the worker asks. */
-  private runTask(task: ThreadTask, port: MessagePort | undefined, transferList: MessagePort[]): Promise<ThreadTaskResult> {
+  /**
+   * Runs one tinypool task, answering the setup handshake on `port` if the worker asks; other port messages
+   * (producer emissions) go to `other`, in order, including those drained after the result arrived.
+   */
+  private runTask(task: ThreadTask, port: MessagePort | undefined, transferList: MessagePort[], other?: (m: PortMessage) => void): Promise<ThreadTaskResult> {
     const onMessage = (m: PortMessage): void => {
       if (m.t === 'hello') void this.answerHello(port!, m.workerId);
       else if (m.t === 'ready') {
         this.ready.add(m.threadId);
         deliverHookReport(this.host, m.hooks, m.workerId);
-      }
+      } else other?.(m);
     };
     port?.on('message', onMessage);
     const result = this.pool.run(task, { transferList }) as Promise<ThreadTaskResult>;
