@@ -5,6 +5,8 @@
  */
 
 /** One way of running a workload. `run` returns the value the workload computes (a sum), checked by the caller. */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 export interface Variant {
   /** Short label printed in the table. */
   readonly name: string;
@@ -48,7 +50,23 @@ export interface WorkloadResult {
   readonly variants: VariantResult[];
 }
 
-const gc: (() => void) | undefined = (globalThis as { gc?: () => void }).gc;
+/**
+ * A GC function without depending on `node --expose-gc`: worker threads refuse that flag, so the thread and
+ * fork benches run without it. Setting the V8 flag at run time and taking `gc` from a fresh context gives the
+ * same function. Shared by every package's bench.
+ */
+export function exposeGc(): (() => void) | undefined {
+  const existing = (globalThis as { gc?: () => void }).gc;
+  if (existing !== undefined) return existing;
+  try {
+    setFlagsFromString('--expose-gc');
+    return runInNewContext('gc') as () => void;
+  } catch {
+    return undefined;
+  }
+}
+
+const gc = exposeGc();
 
 export function collectGarbage(): void {
   gc?.();
@@ -142,3 +160,9 @@ export function assertCompleted(result: { status: string; errors: readonly { mes
     throw new Error(`${what}: run ${result.status} with ${result.errors.length} error(s)${first === '' ? '' : `: ${first}`}`);
   }
 }
+
+/** Table formatting shared by the benches. */
+export const pad = (s: string, w: number): string => (s.length >= w ? s : s + ' '.repeat(w - s.length));
+export const lpad = (s: string, w: number): string => (s.length >= w ? s : ' '.repeat(w - s.length) + s);
+export const fmtMs = (ms: number): string => (Number.isFinite(ms) ? ms.toFixed(ms < 100 ? 1 : 0) : '-');
+export const fmtRatio = (r: number): string => (Number.isFinite(r) ? `${r.toFixed(2)}x` : '');

@@ -1,6 +1,6 @@
 /**
  * Fork strategies benchmark: `npm run bench` (repo root, after the core and thread benches) or, in
- * packages/strategy-fork, `node --import tsx bench/run.ts` (no --expose-gc needed: see exposeGc below).
+ * packages/strategy-fork, `node --import tsx bench/run.ts` (no --expose-gc needed: see exposeGc in core/bench/measure.ts).
  * Imports the BUILT @minigun/core and @minigun/strategy-fork (plain node resolves them to dist/), so build the
  * libraries first.
  *
@@ -43,11 +43,10 @@ import { fork } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Registry } from '@minigun/core';
 import { forkStrategies, type ForkStrategyOptions } from '@minigun/strategy-fork';
 import Tinypool from 'tinypool';
+import { exposeGc, fmtMs, fmtRatio, lpad, median, pad } from '../../core/bench/measure.js';
 import { fib } from './fib.mjs';
 import * as js from './pipelines-js.mjs';
 import * as ts from './pipelines.js';
@@ -285,29 +284,7 @@ interface WorkloadResult {
   readonly variants: VariantResult[];
 }
 
-/**
- * A GC to run before each timed run, without `node --expose-gc` (the same helper as the thread bench: the
- * fork children would tolerate the flag, but this keeps the command identical and the children's flags
- * minimal). Setting the V8 flag at run time and taking `gc` from a fresh context gives the same function.
- */
-function exposeGc(): (() => void) | undefined {
-  const existing = (globalThis as { gc?: () => void }).gc;
-  if (existing !== undefined) return existing;
-  try {
-    setFlagsFromString('--expose-gc');
-    return runInNewContext('gc') as () => void;
-  } catch {
-    return undefined;
-  }
-}
-
 const gc = exposeGc();
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 /** Warms every variant up once (warmItems inputs), then times `runs` interleaved rounds (a burst of load hits all variants alike). */
 async function measure(w: Workload, log: (msg: string) => void): Promise<WorkloadResult> {
@@ -512,11 +489,7 @@ function liveChildren(): Array<{ pid: number; cmd: string }> {
 
 // ---- output ------------------------------------------------------------------------------------------------
 
-const pad = (s: string, w: number): string => (s.length >= w ? s : s + ' '.repeat(w - s.length));
-const lpad = (s: string, w: number): string => (s.length >= w ? s : ' '.repeat(w - s.length) + s);
-const fmtMs = (ms: number): string => (Number.isFinite(ms) ? ms.toFixed(ms < 100 ? 1 : 0) : '-');
 const fmtRate = (r: number): string => (Number.isFinite(r) ? (r < 100 ? r.toFixed(1) : Math.round(r).toLocaleString('en-US')) : '-');
-const fmtRatio = (r: number): string => (Number.isFinite(r) ? `${r.toFixed(2)}x` : '');
 
 function printWorkload(w: WorkloadResult): void {
   console.log(`\n${w.id.toUpperCase()}  ${w.title}  (warm-up + ${w.runs} runs)`);

@@ -1,6 +1,6 @@
 /**
  * Thread strategy benchmark: `npm run bench` (repo root, after the core bench) or, in packages/strategy-thread,
- * `node --import tsx bench/run.ts` (no --expose-gc: see exposeGc below). Imports the BUILT @minigun/core and @minigun/strategy-thread
+ * `node --import tsx bench/run.ts` (no --expose-gc: see exposeGc in core/bench/measure.ts). Imports the BUILT @minigun/core and @minigun/strategy-thread
  * (plain node resolves them to dist/), so build the libraries first.
  *
  * Workloads (each variant must compute the same sum):
@@ -25,11 +25,10 @@
  * slowness (this machine is shared and noisy: the targets are printed as PASS/FAIL only).
  */
 import { cpus, loadavg, totalmem } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Registry } from '@minigun/core';
 import { threadStrategies } from '@minigun/strategy-thread';
 import Tinypool from 'tinypool';
+import { exposeGc, fmtMs, fmtRatio, lpad, median, pad } from '../../core/bench/measure.js';
 import { fib } from './fib.mjs';
 import * as js from './pipelines-js.mjs';
 import { fibPipeline, incPipeline, runForSum } from './pipelines.js';
@@ -179,30 +178,7 @@ interface WorkloadResult {
   readonly variants: VariantResult[];
 }
 
-/**
- * A GC to run before each timed run. Not from `node --expose-gc`: Node rejects that flag in a Worker's execArgv
- * ("Initiated Worker with invalid execArgv flags"), and the `thread` strategy passes the parent's non-loader
- * flags on to its workers, so under --expose-gc every Minigun run fails. Setting the V8 flag at run time and
- * taking `gc` from a fresh context gives the same function without touching execArgv.
- */
-function exposeGc(): (() => void) | undefined {
-  const existing = (globalThis as { gc?: () => void }).gc;
-  if (existing !== undefined) return existing;
-  try {
-    setFlagsFromString('--expose-gc');
-    return runInNewContext('gc') as () => void;
-  } catch {
-    return undefined;
-  }
-}
-
 const gc = exposeGc();
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 /** Warms every variant up once, then times `runs` interleaved rounds (a burst of load hits all variants alike). */
 async function measure(w: Workload, runs: number, log: (msg: string) => void): Promise<WorkloadResult> {
@@ -319,11 +295,7 @@ function setupWorkload(): Workload {
 
 // ---- output ------------------------------------------------------------------------------------------------
 
-const pad = (s: string, w: number): string => (s.length >= w ? s : s + ' '.repeat(w - s.length));
-const lpad = (s: string, w: number): string => (s.length >= w ? s : ' '.repeat(w - s.length) + s);
-const fmtMs = (ms: number): string => (Number.isFinite(ms) ? ms.toFixed(ms < 100 ? 1 : 0) : '-');
 const fmtRate = (r: number): string => (Number.isFinite(r) ? Math.round(r).toLocaleString('en-US') : '-');
-const fmtRatio = (r: number): string => (Number.isFinite(r) ? `${r.toFixed(2)}x` : '');
 
 function printWorkload(w: WorkloadResult, runs: number): void {
   console.log(`\n${w.id.toUpperCase()}  ${w.title}  (warm-up + ${runs} runs)`);
