@@ -37,6 +37,11 @@ export const ErrorCodes = {
   TS_LOADER: 'ERR_MINIGUN_TS_LOADER',
   /** An isolated worker died (exit, crash, out of memory) while it held inputs. */
   WORKER_DIED: 'ERR_MINIGUN_WORKER_DIED',
+  /**
+   * A transport could not do its job: open its files, write a record (disk full, unwritable directory,
+   * lock compromised), or read one back (missing or corrupt file). The message names the path.
+   */
+  TRANSPORT: 'ERR_MINIGUN_TRANSPORT',
   /** `run()` called inside an isolated worker (a module imported by a worker must not start a run). */
   RUN_IN_WORKER: 'ERR_MINIGUN_RUN_IN_WORKER',
 } as const;

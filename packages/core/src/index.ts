@@ -16,6 +16,11 @@ export type {
   StrategyHost,
   Transport,
   TransportSession,
+  OpenTransport,
+  TransportWriter,
+  TransportWriteGroup,
+  TransportAttemptWriter,
+  CreateTransportWriter,
 } from './strategy/strategy.js';
 export type { ResolvedStageOptions } from './definition/options.js';
 export { MinigunError, ErrorCodes, type ErrorCode } from './errors.js';

@@ -13,3 +13,4 @@ export { serveWorker, type WorkerChannel } from './toolkit/serve-worker.js';
 export { AdaptiveChunker } from './toolkit/chunker.js';
 export { AttemptQueue, type QueuedAttempt } from './toolkit/attempt-queue.js';
 export { forkSetup, deliverHookReport } from './toolkit/fork-setup.js';
+export { emissionsOf } from './toolkit/outcome.js';

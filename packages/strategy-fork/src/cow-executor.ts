@@ -6,7 +6,7 @@
  * afterFork runs in the child (DESIGN section 8).
  */
 import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost } from '@minigun/core';
-import { assertCloneable, deliverHookReport, deserializeError, forkSetup } from '@minigun/core/toolkit';
+import { assertCloneable, deliverHookReport, deserializeError, emissionsOf, forkSetup } from '@minigun/core/toolkit';
 import { ChildWorker } from './child-worker.js';
 import type { ChildLauncher } from './launcher.js';
 
@@ -39,7 +39,7 @@ export class CowForkExecutor implements StageExecutor {
     }, { once: true });
   }
 
-  async execute(attempt: Attempt): Promise<Emission[]> {
+  async execute(attempt: Attempt): Promise<Iterable<Emission> | AsyncIterable<Emission>> {
     assertCloneable(attempt.input, 'the input', this.where);
     await this.slot();
     try {
@@ -54,7 +54,7 @@ export class CowForkExecutor implements StageExecutor {
         const [outcome] = await child.runInputs([attempt.input]);
         if (outcome === undefined) throw new MinigunError(ErrorCodes.RUN_FAILED, `Child ${child.pid} of stage "${this.where.stage}" returned no outcome.`, this.where);
         if (!outcome.ok) throw deserializeError(outcome.error);
-        return outcome.emissions;
+        return emissionsOf(this.host, outcome);
       } finally {
         this.live.delete(spare.child);
         const exit = spare.child.shutdown(this.options.exitGraceMs);
@@ -113,7 +113,7 @@ export class CowForkExecutor implements StageExecutor {
   private startSpare(): { child: ChildWorker; ready: Promise<ChildWorker> } {
     const child = new ChildWorker(this.options.launcher, this.where);
     const stage = this.host.stage;
-    const ready = child.prepare({ module: stage.module!, pipeline: stage.pipeline, stage: stage.stage }).then(
+    const ready = child.prepare({ module: stage.module!, pipeline: stage.pipeline, stage: stage.stage, transportModule: this.host.transport?.workerModule }).then(
       () => child,
       async (error: unknown) => {
         await child.kill();

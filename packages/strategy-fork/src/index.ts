@@ -37,9 +37,6 @@ function validate(strategy: string, stage: StageInfo): void {
   if (stage.kind === 'stage') {
     throw new MinigunError(ErrorCodes.INVALID_OPTION, `Stage "${stage.stage}" of pipeline "${stage.pipeline}" is a custom stage, which the ${strategy} strategy cannot run (it reads its whole input stream). Run it inline, or make it a processor.`, { pipeline: stage.pipeline, stage: stage.stage });
   }
-  if (stage.options.transport !== undefined && stage.options.transport !== 'channel') {
-    throw new MinigunError(ErrorCodes.UNKNOWN_TRANSPORT, `Stage "${stage.stage}" of pipeline "${stage.pipeline}" asks for transport "${stage.options.transport}", but the ${strategy} strategy carries results over its IPC channel only so far.`, { pipeline: stage.pipeline, stage: stage.stage });
-  }
 }
 
 /** The `cow-fork` strategy. */

@@ -5,7 +5,7 @@
  * recycling replaces a child after N inputs or above a memory limit.
  */
 import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost } from '@minigun/core';
-import { AttemptQueue, assertCloneable, deliverHookReport, forkSetup, type InputOutcome, type QueuedAttempt } from '@minigun/core/toolkit';
+import { AttemptQueue, assertCloneable, deliverHookReport, emissionsOf, forkSetup, type InputOutcome, type QueuedAttempt } from '@minigun/core/toolkit';
 import { ChildWorker } from './child-worker.js';
 import type { ChildLauncher } from './launcher.js';
 
@@ -47,7 +47,7 @@ export class IpcForkExecutor implements StageExecutor {
     return this.queue.capacity(this.host.stage.options.concurrency);
   }
 
-  execute(attempt: Attempt): Promise<Emission[]> {
+  execute(attempt: Attempt): Promise<Iterable<Emission> | AsyncIterable<Emission>> {
     assertCloneable(attempt.input, 'the input', this.where);
     return this.queue.add(attempt.input);
   }
@@ -97,7 +97,7 @@ export class IpcForkExecutor implements StageExecutor {
         if (!child.alive) slot.child = undefined; // replaced on next use
         else this.maybeRecycle(slot, child);
       }
-      this.queue.settle(batch, outcomes, performance.now() - started);
+      this.queue.settle(batch, outcomes, performance.now() - started, (o) => emissionsOf(this.host, o));
     } catch (error) {
       this.queue.fail(batch, error as Error);
     } finally {

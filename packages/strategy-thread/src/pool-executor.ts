@@ -9,7 +9,7 @@ import { BroadcastChannel, MessageChannel, receiveMessageOnPort, type MessagePor
 import { fileURLToPath } from 'node:url';
 import { Tinypool } from 'tinypool';
 import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost } from '@minigun/core';
-import { AttemptQueue, assertCloneable, deliverHookReport, deserializeError, forkSetup, serializeError, type InputOutcome, type QueuedAttempt } from '@minigun/core/toolkit';
+import { AttemptQueue, assertCloneable, deliverHookReport, deserializeError, emissionsOf, forkSetup, serializeError, type InputOutcome, type QueuedAttempt } from '@minigun/core/toolkit';
 import { workerExecArgv } from './loader-flags.js';
 import type { PortMessage, PortReply, ThreadTask, ThreadTaskResult } from './messages.js';
 
@@ -63,7 +63,7 @@ export class PoolExecutor implements StageExecutor {
     return this.queue.capacity(this.host.stage.options.concurrency);
   }
 
-  execute(attempt: Attempt): Promise<Emission[]> {
+  execute(attempt: Attempt): Promise<Iterable<Emission> | AsyncIterable<Emission>> {
     // A value that cannot cross fails this input here, with its path, instead of failing a whole chunk.
     assertCloneable(attempt.input, 'the input', this.where);
     return this.queue.add(attempt.input);
@@ -123,7 +123,7 @@ export class PoolExecutor implements StageExecutor {
     try {
       const started = performance.now();
       const outcomes = await this.runInputs(batch.map((p) => p.input));
-      this.queue.settle(batch, outcomes, performance.now() - started);
+      this.queue.settle(batch, outcomes, performance.now() - started, (o) => emissionsOf(this.host, o));
     } catch (error) {
       this.queue.fail(batch, this.describeFailure(error, batch.length));
     } finally {

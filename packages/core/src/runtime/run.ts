@@ -16,14 +16,14 @@
 import { HookError, runHooks, type HookDefinition, type HookPoint } from '@minigun/hooks';
 import type { CompiledPipeline } from '../definition/compile.js';
 import { ErrorCodes, MinigunError, listNames, toError } from '../errors.js';
-import type { Emission, StageExecutor } from '../strategy/strategy.js';
-import type { Registry } from '../strategy/registry.js';
+import type { Emission } from '../strategy/strategy.js';
+import { CHANNEL_TRANSPORT, type Registry } from '../strategy/registry.js';
 import type { Output, RunContext, RunError, RunOptions, RunResult, RunStatus } from '../types.js';
 import { boundInput, consoleLogger, createContext } from './context.js';
 import { StageNode, type HeldEmit } from './stage-node.js';
 import { snapshotRun } from './stats.js';
 import { drainProduced } from './drain.js';
-import { createStrategyHost } from './strategy-host.js';
+import { createStrategyHost, openTransport, stageInfo } from './strategy-host.js';
 import { resolveName } from '../definition/graph.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -514,6 +514,10 @@ export class Run<S> {
     Promise.resolve({ input: item, attempt, signal: this.controller.signal }).then((a) => node.executor!.execute(a)).then(
       async (emissions) => {
         if (this.ended) return;
+        if (seq < 0 && !Array.isArray(emissions) && Symbol.asyncIterator in emissions) {
+          await this.deliverStreamed(node, item, emissions as AsyncIterable<Emission>, t0);
+          return;
+        }
         // All or nothing: the attempt succeeded, so its emissions are delivered now, in order.
         const hold: HeldEmit[] = [];
         const take = (e: Emission): void => {
@@ -541,16 +545,58 @@ export class Run<S> {
     ).catch((e: unknown) => this.fault(e));
   }
 
+  /**
+   * The emissions of a successful attempt read back from a transport: delivered as they are read, with
+   * backpressure, so a large output is never held whole. A read that fails part-way fails the input without
+   * a retry (what was read is already delivered; a retry would deliver it twice).
+   */
+  private async deliverStreamed(node: StageNode, item: unknown, emissions: AsyncIterable<Emission>, t0: number): Promise<void> {
+    if (t0 !== 0) node.counters.latency.add(performance.now() - t0);
+    let emitted = 0;
+    try {
+      for await (const e of emissions) {
+        if (this.stopping || this.ended) break;
+        if (e.kind === 'collect') {
+          this.collect(e.key, e.value);
+          continue;
+        }
+        emitted++;
+        const wait = e.to === undefined ? this.emitFrom(node, e.item) : this.emitTo(node, this.route(node, e.to), e.item);
+        if (wait !== undefined) await wait.catch(() => undefined);
+      }
+    } catch (error) {
+      if (this.ended) return;
+      node.counters.failed++;
+      this.recordItemError(node, item, toError(error), 1);
+      this.release(node);
+      return;
+    }
+    if (this.ended) return;
+    node.counters.done++;
+    if (emitted === 0 && node.targets.length > 0) node.counters.filtered++;
+    this.release(node);
+  }
+
   private async createExecutors(): Promise<void> {
     for (const node of this.order) {
       if (node.strategy === 'inline') continue;
       const strategy = this.registry.strategy(node.strategy)!;
+      const transportName = node.spec.options.transport;
+      if (strategy.isolated && transportName !== undefined && transportName !== CHANNEL_TRANSPORT) {
+        try {
+          node.transport = await openTransport(this.registry.transport(transportName)!, stageInfo(node, this.compiled.name, this.compiled.module));
+        } catch (e) {
+          this.status = 'failed';
+          this.stopError = toError(e);
+          this.errors.push({ kind: 'run', stage: node.name, message: this.stopError.message, error: this.stopError, attempts: 1 });
+          return;
+        }
+      }
       const host = createStrategyHost(node, {
         pipeline: this.compiled.name,
         module: this.compiled.module,
         state: this.state,
         signal: this.controller.signal,
-        registry: this.registry,
         route: (n, name) => this.route(n, name),
         beforeFork: (n, workerId) => this.hooks('beforeFork', n, [n.ctx, { stage: n.name, workerId }], 'collect'),
         collect: (key, value) => this.collect(key, value),
@@ -571,15 +617,14 @@ export class Run<S> {
   }
 
   private async closeExecutors(mode: 'graceful' | 'force'): Promise<void> {
+    const closing = (node: StageNode, what: string, error: unknown): void => {
+      const e = toError(error);
+      this.errors.push({ kind: 'run', stage: node.name, message: `closing ${what} of stage "${node.name}" failed: ${e.message}`, error: e, attempts: 1 });
+    };
     await Promise.all(this.order.map(async (node) => {
-      const ex: StageExecutor | undefined = node.executor;
-      if (ex === undefined) return;
-      try {
-        await ex.close(mode);
-      } catch (e) {
-        const error = toError(e);
-        this.errors.push({ kind: 'run', stage: node.name, message: `closing stage "${node.name}" failed: ${error.message}`, error, attempts: 1 });
-      }
+      await node.executor?.close(mode).catch((e: unknown) => closing(node, 'the executor', e));
+      // After the executor: no worker writes any more, and nothing is read any more.
+      await node.transport?.session.close().catch((e: unknown) => closing(node, `transport "${node.transport!.name}"`, e));
     }));
   }
 

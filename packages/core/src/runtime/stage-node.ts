@@ -1,6 +1,6 @@
 /** The runtime state of one stage during one run: its queue, slots, phase and counters. */
 import type { CompiledStage } from '../definition/compile.js';
-import type { StageExecutor } from '../strategy/strategy.js';
+import type { OpenTransport, StageExecutor } from '../strategy/strategy.js';
 import type { Output, RunContext } from '../types.js';
 import { Deque } from './deque.js';
 import { StageCounters, type StageShape } from './stats.js';
@@ -53,6 +53,8 @@ export class StageNode implements StageShape {
   /** One `out` for every input when inputs cannot interleave (concurrency 1, unordered). */
   sharedOut?: Output;
   executor?: StageExecutor;
+  /** The stage's transport for this run, when it is not the channel (isolated strategies only). */
+  transport?: OpenTransport;
 
   // ordered output
   nextSeq = 0;

@@ -4,8 +4,8 @@
  * this isolate (for in-process schedulers) with its emits and collects captured rather than delivered.
  */
 import { HookError } from '@minigun/hooks';
-import type { Registry } from '../strategy/registry.js';
-import type { Emission, StrategyHost } from '../strategy/strategy.js';
+import { ErrorCodes, MinigunError, toError } from '../errors.js';
+import type { Emission, OpenTransport, StageInfo, StrategyHost, Transport } from '../strategy/strategy.js';
 import type { Output, RunContext } from '../types.js';
 import { drainProduced } from './drain.js';
 import type { StageNode } from './stage-node.js';
@@ -18,7 +18,6 @@ export interface HostDeps {
   readonly module?: string;
   readonly state: unknown;
   readonly signal: AbortSignal;
-  readonly registry: Registry;
   /** Resolves an out.to() name (throws on unknown names). */
   route(node: StageNode, name: string): unknown;
   beforeFork(node: StageNode, workerId: number): Promise<void>;
@@ -28,13 +27,26 @@ export interface HostDeps {
   stopped(node: StageNode): Error | undefined;
 }
 
+export function stageInfo(node: StageNode, pipeline: string, module: string | undefined): StageInfo {
+  return { pipeline, stage: node.name, kind: node.kind, module, options: node.spec.options };
+}
+
+/** Opens a stage's transport for one run; a failure names the transport and the stage. */
+export async function openTransport(transport: Transport, stage: StageInfo): Promise<OpenTransport> {
+  try {
+    return { name: transport.name, workerModule: transport.workerModule, session: await transport.open(stage) };
+  } catch (error) {
+    if (error instanceof MinigunError) throw error;
+    throw new MinigunError(ErrorCodes.TRANSPORT, `Transport "${transport.name}" could not open for stage "${stage.stage}" of pipeline "${stage.pipeline}": ${toError(error).message}`, { pipeline: stage.pipeline, stage: stage.stage, cause: error });
+  }
+}
+
 export function createStrategyHost(node: StageNode, deps: HostDeps): StrategyHost {
-  const transport = node.spec.options.transport;
   return {
-    stage: { pipeline: deps.pipeline, stage: node.name, kind: node.kind, module: deps.module, options: node.spec.options },
+    stage: stageInfo(node, deps.pipeline, deps.module),
     state: deps.state,
     signal: deps.signal,
-    transport: transport === undefined ? undefined : deps.registry.transport(transport),
+    transport: node.transport,
     beforeFork: (info) => deps.beforeFork(node, info.workerId),
     collect: (key, value) => deps.collect(key, value),
     hookFailed: (point, error) => {

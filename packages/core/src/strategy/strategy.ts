@@ -59,8 +59,12 @@ export interface StrategyHost {
   /** The parent's run state (isolated strategies snapshot it when a worker starts). */
   readonly state: unknown;
   readonly signal: AbortSignal;
-  /** The transport selected for the stage (`options.transport`, or the channel when absent). */
-  readonly transport?: Transport;
+  /**
+   * The stage's transport when it is not the channel (`options.transport`), opened by the runner for this
+   * run and closed when the run ends, however it ends. `forkSetup` hands its worker half to each worker;
+   * `emissionsOf` reads an outcome's records back through it.
+   */
+  readonly transport?: OpenTransport;
   /** Runs the `beforeFork` hooks for this stage in the parent; call before each worker starts. */
   beforeFork(info: { workerId: number }): Promise<void>;
   /**
@@ -96,26 +100,73 @@ export interface Strategy {
 }
 
 /**
- * Moves emissions out of an isolated worker. The parent opens one session per stage and run; the worker
- * half is loaded in the worker from `workerModule` and given `session.config`.
+ * Moves emissions out of an isolated worker by another way than the worker's own channel (e.g. files).
+ * The parent half (`open`) runs in the parent, once per stage and run; the worker half (`workerModule`)
+ * is imported in each worker and writes what the stage's attempts emit and collect.
  */
 export interface Transport {
   readonly name: string;
-  /** Module specifier the worker imports; it must export `createTransportWriter(config)`. */
-  readonly workerModule?: string;
+  /**
+   * Module the worker imports (an absolute file URL or a package specifier): it exports
+   * `createTransportWriter(config, where)` returning a `TransportWriter` (see `CreateTransportWriter`).
+   */
+  readonly workerModule: string;
   open(stage: StageInfo): Promise<TransportSession>;
 }
 
+/** A transport opened for one stage in one run (parent side). */
 export interface TransportSession {
   /** Structured-cloneable settings handed to the worker half. */
   readonly config: unknown;
-  /** Reads back the emissions of a finished attempt, streaming (the attempt id comes from the worker). */
-  read(attemptId: string): AsyncIterable<Emission>;
-  /** Drops what an attempt wrote (failed attempt, dead worker): it is never delivered. */
-  discard(attemptId: string): Promise<void>;
-  /** Removes everything the session created; called when the run ends, however it ends. */
+  /**
+   * Streams back the records behind `ref` (made by the worker half for one committed attempt), in the order
+   * they were written. Reading to the end, or stopping early, releases them.
+   */
+  read(ref: string): AsyncIterable<Emission>;
+  /** Releases what `ref` points at without reading it (an attempt that will not be delivered). */
+  discard(ref: string): Promise<void>;
+  /** Removes everything the session created; called once when the run ends, however it ends. */
   close(): Promise<void>;
 }
+
+/** A stage's transport as the runner hands it to the executor: the session and where its worker half is. */
+export interface OpenTransport {
+  readonly name: string;
+  readonly workerModule: string;
+  readonly session: TransportSession;
+}
+
+/**
+ * The worker half of a transport. A worker runs inputs in groups (one chunk of inputs per message): each
+ * input is one attempt whose records are kept only if it commits.
+ */
+export interface TransportWriter {
+  group(): TransportWriteGroup;
+  /** The worker is shutting down. */
+  close?(): Promise<void>;
+}
+
+export interface TransportWriteGroup {
+  /** Starts the next attempt of the group; attempts of one group run one after another. */
+  attempt(): TransportAttemptWriter;
+  /** Every attempt has committed or aborted: one ref per committed attempt, in commit order. */
+  finish(): Promise<string[]>;
+}
+
+export interface TransportAttemptWriter {
+  /** Writes one record. Rejects when it cannot (disk full, unserialisable value): the attempt then fails. */
+  write(emission: Emission): Promise<void>;
+  /** The attempt succeeded: its records must become readable. Rejecting fails the attempt. */
+  commit(): Promise<void>;
+  /** The attempt failed: its records must never be read. */
+  abort(): Promise<void>;
+}
+
+/** What a transport's `workerModule` exports as `createTransportWriter`. */
+export type CreateTransportWriter = (
+  config: unknown,
+  where: { readonly pipeline: string; readonly stage: string; readonly workerId: number },
+) => TransportWriter | Promise<TransportWriter>;
 
 /** What `registry.use()` takes: a named set of strategies and transports. */
 export interface MinigunPlugin {

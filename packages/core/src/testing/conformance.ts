@@ -10,11 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pipeline } from '../pipeline.js';
 import { Registry } from '../strategy/registry.js';
-import type { MinigunPlugin, Strategy } from '../strategy/strategy.js';
+import type { MinigunPlugin, Strategy, Transport } from '../strategy/strategy.js';
 import type { RunOptions, RunResult } from '../types.js';
 import {
   CONFORMANCE_STRATEGY,
+  CONFORMANCE_TRANSPORT,
   TARGET_CONTEXT,
+  VIA_TRANSPORT,
   backpressurePipeline,
   cancelPipeline,
   basicPipeline,
@@ -28,8 +30,13 @@ import {
 export interface ConformanceOptions {
   /** The strategy under test. It is registered as the stage strategy of every fixture. */
   readonly strategy: Strategy;
-  /** Other plugins the strategy needs (e.g. transports). */
+  /** Other plugins the strategy needs. */
   readonly plugins?: readonly MinigunPlugin[];
+  /**
+   * Run every case with the stage under test on this transport instead of the channel (isolated
+   * strategies). Case names then say which transport.
+   */
+  readonly transport?: Transport;
   /** Whether the strategy can run producers (default true). */
   readonly producers?: boolean;
   /** Time budget per case in ms, for the test runner (default 30000). */
@@ -83,7 +90,10 @@ export function conformanceCases(options: ConformanceOptions): ConformanceCase[]
       return p.extend(`${p.name}-inline`, (q) => q.context(TARGET_CONTEXT, { strategy: 'inline' })).run({ ...o, registry });
     }
     registry.use({ name: `conformance:${strategy.name}`, strategies: [alias] });
-    return p.run({ ...o, registry });
+    const t = options.transport;
+    if (t === undefined) return p.run({ ...o, registry });
+    registry.use({ name: `conformance:${t.name}`, transports: [{ name: CONFORMANCE_TRANSPORT, workerModule: t.workerModule, open: (stage) => t.open(stage) }] });
+    return (VIA_TRANSPORT.get(p as never) as Pipeline<S> | undefined ?? p).run({ ...o, registry });
   };
   const cases: Array<[string, () => Promise<void>]> = [
     ['delivers every item exactly once, duplicates kept', async () => {
@@ -193,7 +203,8 @@ export function conformanceCases(options: ConformanceOptions): ConformanceCase[]
       assertAccounting(r);
     }]);
   }
-  return cases.map(([name, fn]) => ({ name: `${strategy.name}: ${name}`, timeoutMs, run: fn }));
+  const label = options.transport === undefined ? strategy.name : `${strategy.name} over ${options.transport.name}`;
+  return cases.map(([name, fn]) => ({ name: `${label}: ${name}`, timeoutMs, run: fn }));
 }
 
 /** Runs every case and reports; for scripts and runners without per-case wiring. */

@@ -7,10 +7,12 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PipelineBuilder } from '../definition/builder.js';
-import { pipeline } from '../pipeline.js';
+import { pipeline, type Pipeline } from '../pipeline.js';
 import type { StageOptions } from '../types.js';
 
 export const CONFORMANCE_STRATEGY = 'minigun-conformance-target';
+/** The transport name the `+transport` variants of the fixtures use; the suite registers the transport under test behind it. */
+export const CONFORMANCE_TRANSPORT = 'minigun-conformance-transport';
 
 /**
  * The module isolated workers import. Run from the TypeScript sources (this repository's own tests), the
@@ -158,3 +160,28 @@ export const cancelPipeline = pipeline<ConformanceState>('conformance-cancel', {
   });
   p.afterRun((ctx) => ctx.collect('events', 'afterRun'));
 });
+
+/**
+ * Each fixture again, with the stage under test on the transport `CONFORMANCE_TRANSPORT`: exported (not
+ * built by the suite at run time) so that workers importing this module find them by name.
+ */
+const viaTransport = (p: Pipeline<ConformanceState>): Pipeline<ConformanceState> =>
+  p.extend(`${p.name}+transport`, (q) => q.context(TARGET_CONTEXT, { strategy: CONFORMANCE_STRATEGY, transport: CONFORMANCE_TRANSPORT }));
+export const basicPipelineViaTransport = viaTransport(basicPipeline);
+export const orderedPipelineViaTransport = viaTransport(orderedPipeline);
+export const retryPipelineViaTransport = viaTransport(retryPipeline);
+export const hooksPipelineViaTransport = viaTransport(hooksPipeline);
+export const backpressurePipelineViaTransport = viaTransport(backpressurePipeline);
+export const producerPipelineViaTransport = viaTransport(producerPipeline);
+export const cancelPipelineViaTransport = viaTransport(cancelPipeline);
+
+/** The transport variant of each fixture. */
+export const VIA_TRANSPORT = new Map<Pipeline<ConformanceState>, Pipeline<ConformanceState>>([
+  [basicPipeline, basicPipelineViaTransport],
+  [orderedPipeline, orderedPipelineViaTransport],
+  [retryPipeline, retryPipelineViaTransport],
+  [hooksPipeline, hooksPipelineViaTransport],
+  [backpressurePipeline, backpressurePipelineViaTransport],
+  [producerPipeline, producerPipelineViaTransport],
+  [cancelPipeline, cancelPipelineViaTransport],
+]);

@@ -8,9 +8,11 @@ import { AdaptiveChunker } from './chunker.js';
 import type { InputOutcome } from './protocol.js';
 import { deserializeError } from './serialize-error.js';
 
+type Emissions = Iterable<Emission> | AsyncIterable<Emission>;
+
 export interface QueuedAttempt {
   readonly input: unknown;
-  resolve(emissions: Emission[]): void;
+  resolve(emissions: Emissions): void;
   reject(error: Error): void;
 }
 
@@ -32,8 +34,8 @@ export class AttemptQueue {
   }
 
   /** Queues one input; the promise settles with its outcome once its chunk is back. */
-  add(input: unknown): Promise<Emission[]> {
-    return new Promise<Emission[]>((resolve, reject) => {
+  add(input: unknown): Promise<Emissions> {
+    return new Promise<Emissions>((resolve, reject) => {
       this.waiting.push({ input, resolve, reject });
       if (this.scheduled) return;
       this.scheduled = true;
@@ -60,14 +62,28 @@ export class AttemptQueue {
     return chunk === 1 ? workers : 2 * workers * chunk;
   }
 
-  /** Settles a chunk from its outcomes, and learns how long its inputs took. */
-  settle(chunk: readonly QueuedAttempt[], outcomes: readonly InputOutcome[], elapsedMs: number): void {
+  /**
+   * Settles a chunk from its outcomes, and learns how long its inputs took. `open` turns a successful
+   * outcome into its emissions (pass `(o) => emissionsOf(host, o)` when the stage may have a transport).
+   */
+  settle(
+    chunk: readonly QueuedAttempt[],
+    outcomes: readonly InputOutcome[],
+    elapsedMs: number,
+    open: (o: Extract<InputOutcome, { ok: true }>) => Emissions = (o) => o.emissions,
+  ): void {
     this.chunker.record(chunk.length, elapsedMs);
     chunk.forEach((a, i) => {
       const o = outcomes[i];
       if (o === undefined) a.reject(new Error('The worker returned no outcome for this input.'));
-      else if (o.ok) a.resolve(o.emissions);
-      else a.reject(deserializeError(o.error));
+      else if (!o.ok) a.reject(deserializeError(o.error));
+      else {
+        try {
+          a.resolve(open(o));
+        } catch (error) {
+          a.reject(error as Error);
+        }
+      }
     });
   }
 

@@ -13,7 +13,9 @@ export async function forkSetup(host: StrategyHost, workerId: number): Promise<W
   await host.beforeFork({ workerId });
   const { module, pipeline, stage } = host.stage;
   assertCloneable(host.state, 'state', { pipeline, stage });
-  return { module: module!, pipeline, stage, workerId, state: host.state };
+  const t = host.transport;
+  const transport = t === undefined ? undefined : { name: t.name, module: t.workerModule, config: t.session.config };
+  return { module: module!, pipeline, stage, workerId, state: host.state, transport };
 }
 
 /** Hands what a worker's afterFork collected, and its errors, to the run. */

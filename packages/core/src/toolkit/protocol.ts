@@ -15,11 +15,16 @@ export interface WorkerSetup {
   readonly workerId: number;
   /** Snapshot of the parent's state, taken when this message is sent. */
   readonly state: unknown;
+  /** The stage's transport, when not the channel: the worker half to import and its session's config. */
+  readonly transport?: { readonly name: string; readonly module: string; readonly config: unknown };
 }
 
-/** The outcome of one input attempt: its emissions (all or nothing), or its error. */
+/**
+ * The outcome of one input attempt: its emissions (all or nothing), or its error. With a transport, the
+ * emissions were written through it and `ref` says where (`emissions` is then empty).
+ */
 export type InputOutcome =
-  | { readonly ok: true; readonly emissions: Emission[] }
+  | { readonly ok: true; readonly emissions: Emission[]; readonly ref?: string }
   | { readonly ok: false; readonly error: SerializedError };
 
 /** What running afterFork produced: collects (delivered whatever happens next) and hook errors. */
@@ -31,7 +36,7 @@ export interface HookReport {
 /** Parent → worker. */
 export type ParentMessage =
   /** Import the module and find the stage ahead of the setup (a spare worker waiting for its input). */
-  | { readonly t: 'prepare'; readonly target: Pick<WorkerSetup, 'module' | 'pipeline' | 'stage'> }
+  | { readonly t: 'prepare'; readonly target: Pick<WorkerSetup, 'module' | 'pipeline' | 'stage'> & { readonly transportModule?: string } }
   | { readonly t: 'setup'; readonly setup: WorkerSetup }
   /** Run these inputs (a chunk), each as its own attempt; answered by one `results`. */
   | { readonly t: 'inputs'; readonly id: number; readonly inputs: unknown[] }

@@ -66,6 +66,7 @@ export function serveWorker(channel: WorkerChannel): void {
         if (runtime !== undefined) (await runtime).cancel();
         return;
       case 'shutdown':
+        if (runtime !== undefined) await (await runtime.catch(() => undefined))?.close().catch(() => undefined);
         channel.exit();
         return;
     }

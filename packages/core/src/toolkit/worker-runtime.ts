@@ -8,7 +8,7 @@ import type { CompiledPipeline, CompiledStage } from '../definition/compile.js';
 import { resolveName } from '../definition/graph.js';
 import { ErrorCodes, MinigunError, listNames } from '../errors.js';
 import { consoleLogger } from '../runtime/context.js';
-import type { Emission } from '../strategy/strategy.js';
+import type { CreateTransportWriter, Emission, TransportAttemptWriter, TransportWriteGroup, TransportWriter } from '../strategy/strategy.js';
 import type { Logger, Output, RunContext } from '../types.js';
 import { assertCloneable } from './cloneable.js';
 import { findPipeline, findStage, importPipelineModule } from './locate.js';
@@ -18,8 +18,8 @@ import { serializeError } from './serialize-error.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
 
-/** Which stage a worker runs. */
-export type StageTarget = Pick<WorkerSetup, 'module' | 'pipeline' | 'stage'>;
+/** Which stage a worker runs (and, for workers started ahead, the transport's worker half to load early). */
+export type StageTarget = Pick<WorkerSetup, 'module' | 'pipeline' | 'stage'> & { readonly transportModule?: string };
 
 /** A stage whose module is imported, waiting for its setup (state snapshot, worker id). */
 export interface PreparedStage {
@@ -31,6 +31,8 @@ export class WorkerRuntime {
   private readonly controller = new AbortController();
   private credit = PRODUCER_WINDOW;
   private creditWaiters: Array<() => void> = [];
+  /** The worker half of the stage's transport, when it has one (loaded once, on first use). */
+  private writer?: Promise<TransportWriter>;
 
   private constructor(
     readonly setup: WorkerSetup,
@@ -51,6 +53,8 @@ export class WorkerRuntime {
   static async prepare(target: StageTarget, logger: Logger = consoleLogger): Promise<PreparedStage> {
     markMinigunWorker();
     const exports = await importPipelineModule(target.module);
+    // A worker started ahead (a spare) loads the transport's worker half now too, off the input's path.
+    if (target.transportModule !== undefined) await import(target.transportModule).catch(() => undefined);
     const pipeline = findPipeline(exports, target.pipeline, target.module);
     const stage = findStage(pipeline, target.stage);
     return {
@@ -70,6 +74,8 @@ export class WorkerRuntime {
 
   /** Runs the afterFork hooks (pipeline, stage, inline) in this worker. */
   async afterFork(): Promise<HookReport> {
+    // The transport's worker half loads as part of start-up, not in the middle of the first input.
+    if (this.setup.transport !== undefined) await this.transportWriter().catch(() => undefined);
     const emissions: Emission[] = [];
     const ctx = this.context((key, value) => emissions.push({ kind: 'collect', key, value }));
     const hooks = this.compiled.hooks.list('afterFork', this.stage.name);
@@ -80,24 +86,63 @@ export class WorkerRuntime {
     return { emissions: this.checked(emissions), errors: errors.map((e) => serializeError(e)) };
   }
 
-  /** Runs each input as its own attempt; the emissions of an attempt are returned only if it succeeded. */
+  /**
+   * Runs each input as its own attempt; the emissions of an attempt are kept only if it succeeded. With a
+   * transport they are written through it as they come (not held here) and each success carries a ref.
+   */
   async runInputs(inputs: readonly unknown[]): Promise<InputOutcome[]> {
     const outcomes: InputOutcome[] = [];
-    for (const input of inputs) outcomes.push(await this.runInput(input));
-    return outcomes;
+    if (this.setup.transport === undefined) {
+      for (const input of inputs) outcomes.push(await this.runInput(input));
+      return outcomes;
+    }
+    let group: TransportWriteGroup;
+    try {
+      group = (await this.transportWriter()).group();
+    } catch (error) {
+      const failed = { ok: false as const, error: serializeError(error) };
+      return inputs.map(() => failed);
+    }
+    for (const input of inputs) outcomes.push(await this.runInput(input, group.attempt()));
+    let refs: string[];
+    try {
+      refs = await group.finish();
+    } catch (error) {
+      // The group's records cannot be read back: its successes fail (and are retried) rather than vanish.
+      return outcomes.map((o) => (o.ok ? { ok: false, error: serializeError(error) } : o));
+    }
+    let next = 0;
+    return outcomes.map((o) => (o.ok ? { ok: true, emissions: [], ref: refs[next++] } : o));
   }
 
-  async runInput(input: unknown): Promise<InputOutcome> {
+  async runInput(input: unknown, writer?: TransportAttemptWriter): Promise<InputOutcome> {
     const emissions: Emission[] = [];
-    const push = (e: Emission): Promise<void> => {
-      emissions.push(e);
-      return Promise.resolve();
-    };
+    // A record the transport could not take fails the attempt even if the stage caught the error.
+    let lost: unknown;
+    const push =
+      writer === undefined
+        ? (e: Emission): Promise<void> => {
+            emissions.push(e);
+            return Promise.resolve();
+          }
+        : async (e: Emission): Promise<void> => {
+            try {
+              this.checked([e]);
+              await writer.write(e);
+            } catch (error) {
+              lost ??= error;
+              throw error;
+            }
+          };
     try {
-      const value = await (this.stage.fn as AnyFn)(input, this.output(push), this.context((key, v) => void push({ kind: 'collect', key, value: v })));
-      if (value !== undefined && this.stage.kind === 'processor') emissions.push({ kind: 'emit', item: value });
-      return { ok: true, emissions: this.checked(emissions) };
+      const value = await (this.stage.fn as AnyFn)(input, this.output(push), this.context((key, v) => void push({ kind: 'collect', key, value: v }).catch(() => undefined)));
+      if (value !== undefined && this.stage.kind === 'processor') await push({ kind: 'emit', item: value });
+      if (lost !== undefined) throw lost;
+      if (writer === undefined) return { ok: true, emissions: this.checked(emissions) };
+      await writer.commit();
+      return { ok: true, emissions: [] };
     } catch (error) {
+      await writer?.abort().catch(() => undefined);
       return { ok: false, error: serializeError(error) };
     }
   }
@@ -126,8 +171,30 @@ export class WorkerRuntime {
     for (const w of waiters) w();
   }
 
+  /** Lets the transport's worker half release what it holds (the worker is shutting down). */
+  async close(): Promise<void> {
+    if (this.writer !== undefined) await (await this.writer.catch(() => undefined))?.close?.();
+  }
+
   cancel(): void {
     this.controller.abort(new MinigunError(ErrorCodes.CANCELLED, `Run of pipeline "${this.setup.pipeline}" was cancelled.`));
+  }
+
+  private transportWriter(): Promise<TransportWriter> {
+    const t = this.setup.transport!;
+    this.writer ??= (async () => {
+      let create: CreateTransportWriter | undefined;
+      try {
+        create = ((await import(t.module)) as { createTransportWriter?: CreateTransportWriter }).createTransportWriter;
+      } catch (error) {
+        throw new MinigunError(ErrorCodes.TRANSPORT, `A worker of stage "${this.stage.name}" (pipeline "${this.setup.pipeline}") could not import the worker half of transport "${t.name}" from ${t.module}: ${(error as Error).message}`, { ...this.where, cause: error });
+      }
+      if (typeof create !== 'function') {
+        throw new MinigunError(ErrorCodes.TRANSPORT, `The worker half of transport "${t.name}" (${t.module}) does not export createTransportWriter(config, where).`, this.where);
+      }
+      return create(t.config, { ...this.where, workerId: this.setup.workerId });
+    })();
+    return this.writer;
   }
 
   private output(push: (e: Emission) => Promise<void>): Output {

@@ -1,0 +1,105 @@
+/**
+ * The parent half of the tempfile transport: one private directory per stage and run (mode 0700, created
+ * with tmp), the records read back as they are delivered, each private file removed once every ref into it
+ * was read or discarded, and the whole directory removed when the run ends, however it ends.
+ */
+import { closeSync } from 'node:fs';
+import { rm, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ErrorCodes, MinigunError, type Emission, type StageInfo, type TransportSession } from '@minigun/core';
+import tmp from 'tmp';
+import { trackDir, untrackDir } from './cleanup.js';
+import type { ResolvedOptions, SessionConfig } from './options.js';
+import { readRecords } from './read.js';
+import { parseRef } from './ref.js';
+
+export class TempfileSession implements TransportSession {
+  /** Private files: refs still to read or discard before the file can go. */
+  private readonly remaining = new Map<string, number>();
+  private closed = false;
+
+  private constructor(
+    readonly config: SessionConfig,
+    private readonly where: { pipeline: string; stage: string },
+  ) {}
+
+  static async open(options: ResolvedOptions, stage: StageInfo): Promise<TempfileSession> {
+    const root = options.dir ?? tmpdir();
+    const where = { pipeline: stage.pipeline, stage: stage.stage };
+    let dir: string;
+    try {
+      dir = tmp.dirSync({ tmpdir: root, prefix: `minigun-${safe(stage.pipeline)}-${safe(stage.stage)}`, mode: 0o700, keep: true }).name;
+    } catch (error) {
+      throw new MinigunError(
+        ErrorCodes.TRANSPORT,
+        `The tempfile transport of stage "${stage.stage}" (pipeline "${stage.pipeline}") cannot create its directory in ${root}: ${(error as Error).message}. Make ${root} writable, or point tempfileTransport({ dir }) at a writable directory.`,
+        { ...where, cause: error },
+      );
+    }
+    trackDir(dir);
+    let shared: SessionConfig['shared'];
+    if (options.shared) {
+      try {
+        const file = tmp.fileSync({ tmpdir: dir, name: 'shared.rec', mode: 0o600, keep: true });
+        closeSync(file.fd);
+        shared = { file: file.name, staleMs: options.staleMs };
+      } catch (error) {
+        await rm(dir, { recursive: true, force: true });
+        untrackDir(dir);
+        throw new MinigunError(ErrorCodes.TRANSPORT, `The tempfile transport of stage "${stage.stage}" cannot create its shared file in ${dir}: ${(error as Error).message}.`, { ...where, cause: error });
+      }
+    }
+    return new TempfileSession({ dir, format: options.format, batchBytes: options.batchBytes, shared }, where);
+  }
+
+  read(ref: string): AsyncIterable<Emission> {
+    const parsed = parseRef(ref);
+    if (parsed === undefined) return empty();
+    const path = join(this.config.dir, parsed.f);
+    const format = this.config.format;
+    if ('r' in parsed) {
+      const ranges = parsed.r;
+      return (async function* () {
+        for (const [start, end] of ranges) yield* readRecords(path, { format, start, end, torn: 'throw' });
+      })();
+    }
+    const release = (): Promise<void> => this.release(parsed.f, parsed.n);
+    return (async function* () {
+      try {
+        yield* readRecords(path, { format, start: parsed.s, end: parsed.e, torn: 'throw' });
+      } finally {
+        await release();
+      }
+    })();
+  }
+
+  async discard(ref: string): Promise<void> {
+    const parsed = parseRef(ref);
+    if (parsed !== undefined && !('r' in parsed)) await this.release(parsed.f, parsed.n);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await rm(this.config.dir, { recursive: true, force: true });
+    untrackDir(this.config.dir);
+  }
+
+  private async release(file: string, refs: number): Promise<void> {
+    const left = (this.remaining.get(file) ?? refs) - 1;
+    if (left > 0) {
+      this.remaining.set(file, left);
+      return;
+    }
+    this.remaining.delete(file);
+    if (!this.closed) await unlink(join(this.config.dir, file)).catch(() => undefined);
+  }
+}
+
+async function* empty(): AsyncGenerator<Emission> {}
+
+/** A stage name as a file-name fragment. */
+function safe(name: string): string {
+  return name.replace(/[^\w.-]+/g, '_').slice(0, 40);
+}

@@ -1,0 +1,250 @@
+/**
+ * The worker half of the tempfile transport, imported by every worker of a stage that uses it
+ * (`Transport.workerModule`). It writes each attempt's emissions as framed records and answers with refs
+ * (file and byte range) that the parent reads back.
+ *
+ * Private files (default): each group of attempts (one chunk of inputs) gets a file of its own, written by
+ * this worker alone, so no lock is needed; an attempt that fails is cut off again (ftruncate) and the file
+ * is removed by the parent once every ref into it was read. Shared file (`shared: true`): every worker of
+ * the stage appends to one file; appends are serialised by proper-lockfile, one lock per batch of records.
+ */
+import { closeSync, fstatSync, ftruncateSync, openSync, unlinkSync, writevSync } from 'node:fs';
+import { basename } from 'node:path';
+import { ErrorCodes, MinigunError, type CreateTransportWriter, type Emission, type TransportAttemptWriter, type TransportWriteGroup, type TransportWriter } from '@minigun/core';
+import { lock } from 'proper-lockfile';
+import tmp from 'tmp';
+import { encodeRecord } from './frame.js';
+import { findNonJson } from './jsonable.js';
+import { lockOptions } from './lock.js';
+import type { SessionConfig } from './options.js';
+import { EMPTY_REF, formatRef } from './ref.js';
+
+interface Where {
+  readonly pipeline: string;
+  readonly stage: string;
+  readonly workerId: number;
+}
+
+export const createTransportWriter: CreateTransportWriter = (config, where) => new TempfileWriter(config as SessionConfig, where);
+
+class TempfileWriter implements TransportWriter {
+  private sharedFd?: number;
+
+  constructor(
+    private readonly config: SessionConfig,
+    private readonly where: Where,
+  ) {}
+
+  group(): TransportWriteGroup {
+    return this.config.shared === undefined ? new PrivateGroup(this.config, this.where) : new SharedGroup(this.config, this.where, () => this.openShared());
+  }
+
+  async close(): Promise<void> {
+    if (this.sharedFd !== undefined) closeSync(this.sharedFd);
+    this.sharedFd = undefined;
+  }
+
+  private openShared(): number {
+    const file = this.config.shared!.file;
+    try {
+      // O_APPEND: every write lands at the end, whoever wrote last.
+      this.sharedFd ??= openSync(file, 'a');
+    } catch (error) {
+      throw writeError(error, file, this.where);
+    }
+    return this.sharedFd;
+  }
+}
+
+/** Gathers an attempt's encoded records until `batchBytes`, then hands them to `flush`. */
+class Batch {
+  buffers: Buffer[] = [];
+  bytes = 0;
+
+  constructor(
+    private readonly config: SessionConfig,
+    private readonly where: Where,
+  ) {}
+
+  add(emission: Emission): void {
+    if (this.config.format === 'json') {
+      const value = emission.kind === 'emit' ? emission.item : emission.value;
+      const bad = findNonJson(value);
+      if (bad !== undefined) {
+        const what = emission.kind === 'emit' ? 'an emitted item' : `the value collected under "${emission.key}"`;
+        throw new MinigunError(
+          ErrorCodes.UNCLONEABLE,
+          `Stage "${this.where.stage}" of pipeline "${this.where.pipeline}" wrote ${what} that JSON records cannot carry: ${bad.path} is ${bad.what}. Use the transport's default 'v8' format, or convert the value.`,
+          this.where,
+        );
+      }
+    }
+    const [header, payload] = encodeRecord(emission, this.config.format);
+    this.buffers.push(header, payload);
+    this.bytes += header.length + payload.length;
+  }
+
+  get full(): boolean {
+    return this.bytes >= this.config.batchBytes;
+  }
+
+  take(): Buffer[] {
+    const taken = this.buffers;
+    this.buffers = [];
+    this.bytes = 0;
+    return taken;
+  }
+}
+
+/** A file of this worker's own for one group of attempts: no lock, failed attempts cut off again. */
+class PrivateGroup implements TransportWriteGroup {
+  private fd?: number;
+  private path?: string;
+  private end = 0;
+  private readonly ranges: Array<readonly [number, number]> = [];
+
+  constructor(
+    private readonly config: SessionConfig,
+    private readonly where: Where,
+  ) {}
+
+  attempt(): TransportAttemptWriter {
+    const start = this.end;
+    const batch = new Batch(this.config, this.where);
+    const flush = (): void => {
+      if (batch.bytes > 0) this.write(batch.take());
+    };
+    return {
+      write: async (e) => {
+        batch.add(e);
+        if (batch.full) flush();
+      },
+      commit: async () => {
+        flush();
+        this.ranges.push([start, this.end]);
+      },
+      abort: async () => {
+        batch.take();
+        if (this.end > start) {
+          ftruncateSync(this.fd!, start);
+          this.end = start;
+        }
+      },
+    };
+  }
+
+  async finish(): Promise<string[]> {
+    if (this.fd !== undefined) closeSync(this.fd);
+    const used = this.ranges.filter(([s, e]) => e > s).length;
+    if (used === 0 && this.path !== undefined) unlinkSync(this.path);
+    const file = this.path === undefined ? '' : basename(this.path);
+    return this.ranges.map(([s, e]) => (e > s ? formatRef({ f: file, s, e, n: used }) : EMPTY_REF));
+  }
+
+  private write(buffers: Buffer[]): void {
+    try {
+      if (this.fd === undefined) {
+        const file = tmp.fileSync({ tmpdir: this.config.dir, prefix: `w${this.where.workerId}`, postfix: '.rec', mode: 0o600, keep: true });
+        this.fd = file.fd;
+        this.path = file.name;
+      }
+      this.end += writeAll(this.fd, buffers, this.end);
+    } catch (error) {
+      throw writeError(error, this.path ?? this.config.dir, this.where);
+    }
+  }
+}
+
+/** Appends to the stage's one shared file, a lock per batch; a failed attempt's batches stay unread. */
+class SharedGroup implements TransportWriteGroup {
+  private readonly refs: string[] = [];
+
+  constructor(
+    private readonly config: SessionConfig,
+    private readonly where: Where,
+    private readonly fd: () => number,
+  ) {}
+
+  attempt(): TransportAttemptWriter {
+    const batch = new Batch(this.config, this.where);
+    const ranges: Array<[number, number]> = [];
+    return {
+      write: async (e) => {
+        batch.add(e);
+        if (batch.full) ranges.push(await this.append(batch.take()));
+      },
+      commit: async () => {
+        if (batch.bytes > 0) ranges.push(await this.append(batch.take()));
+        this.refs.push(ranges.length === 0 ? EMPTY_REF : formatRef({ f: basename(this.config.shared!.file), r: ranges }));
+      },
+      abort: async () => {
+        batch.take();
+      },
+    };
+  }
+
+  async finish(): Promise<string[]> {
+    return this.refs;
+  }
+
+  private async append(buffers: Buffer[]): Promise<[number, number]> {
+    const { file, staleMs } = this.config.shared!;
+    const fd = this.fd();
+    let compromised: Error | undefined;
+    let release: () => Promise<void>;
+    try {
+      release = await lock(file, lockOptions(staleMs, (error) => (compromised = error)));
+    } catch (error) {
+      throw new MinigunError(
+        ErrorCodes.TRANSPORT,
+        `Stage "${this.where.stage}" of pipeline "${this.where.pipeline}" could not lock ${file} to append its records: ${(error as Error).message}. Another writer held it for longer than the stale time (${staleMs} ms).`,
+        { ...this.where, cause: error },
+      );
+    }
+    try {
+      const start = fstatSync(fd).size;
+      const end = start + writeAll(fd, buffers);
+      // Compromised while held: another writer may have appended too, so this range cannot be trusted.
+      if (compromised !== undefined) {
+        throw new MinigunError(ErrorCodes.TRANSPORT, `The lock on ${file} was lost while stage "${this.where.stage}" appended to it (${compromised.message}); the attempt fails and is retried.`, this.where);
+      }
+      return [start, end];
+    } catch (error) {
+      throw error instanceof MinigunError ? error : writeError(error, file, this.where);
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+}
+
+/** Writes every buffer (writev may write less than asked); returns the bytes written. */
+function writeAll(fd: number, buffers: Buffer[], position?: number): number {
+  let total = 0;
+  let rest = buffers;
+  while (rest.length > 0) {
+    let n = writevSync(fd, rest, position === undefined ? undefined : position + total);
+    total += n;
+    let i = 0;
+    while (i < rest.length && n >= rest[i]!.length) n -= rest[i++]!.length;
+    rest = rest.slice(i);
+    if (n > 0) rest[0] = rest[0]!.subarray(n);
+  }
+  return total;
+}
+
+function writeError(error: unknown, path: string, where: Where): MinigunError {
+  const e = error as NodeJS.ErrnoException;
+  const hint =
+    e.code === 'ENOSPC' || e.code === 'EDQUOT' || e.code === 'EFBIG'
+      ? 'The disk, quota or file size limit is full: free space, or point tempfileTransport({ dir }) at a larger disk.'
+      : e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS'
+        ? 'The directory is not writable: fix its permissions, or point tempfileTransport({ dir }) elsewhere.'
+        : e.code === 'ENOENT'
+          ? "The run's directory is gone (the run ended, or something removed it)."
+          : 'See the cause.';
+  return new MinigunError(ErrorCodes.TRANSPORT, `Stage "${where.stage}" of pipeline "${where.pipeline}" could not write its records to ${path}: ${e.message ?? String(error)}. ${hint}`, {
+    pipeline: where.pipeline,
+    stage: where.stage,
+    cause: error,
+  });
+}
