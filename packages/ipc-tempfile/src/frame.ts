@@ -1,10 +1,12 @@
 /**
- * The record format on disk. One record is one emission (an emit or a collect):
+ * The format on disk. A file is a sequence of frames; one frame holds a batch of records (emits and
+ * collects) serialised together, so that reading back costs one deserialisation per batch, not per record:
  *
  *   magic 'MG' (2 bytes) | payload length (u32 LE) | CRC-32 of the payload (u32 LE) | payload
  *
- * The length lets a reader skip from record to record; the CRC tells a complete record from a torn one (a
- * writer killed mid-write) or from bytes that are not records at all, so neither is ever parsed as data.
+ * The payload is the batch as an array (v8 serialisation, or JSON text). The length lets a reader skip from
+ * frame to frame; the CRC tells a complete frame from a torn one (a writer killed mid-write) or from bytes
+ * that are not frames at all, so neither is ever parsed as data.
  */
 import { deserialize, serialize } from 'node:v8';
 import { crc32 } from 'node:zlib';
@@ -14,9 +16,9 @@ import type { RecordFormat } from './options.js';
 export const HEADER_BYTES = 10;
 const MAGIC = 0x474d; // 'MG' read as a little-endian u16
 
-/** Header and payload of one record (two buffers, so a large payload is never copied into a bigger one). */
-export function encodeRecord(emission: Emission, format: RecordFormat): [Buffer, Buffer] {
-  const payload = format === 'v8' ? serialize(emission) : Buffer.from(JSON.stringify(emission), 'utf8');
+/** Header and payload of one frame (two buffers, so a large payload is never copied into a bigger one). */
+export function encodeRecords(emissions: readonly Emission[], format: RecordFormat): [Buffer, Buffer] {
+  const payload = format === 'v8' ? serialize(emissions) : Buffer.from(JSON.stringify(emissions), 'utf8');
   const header = Buffer.allocUnsafe(HEADER_BYTES);
   header.writeUInt16LE(MAGIC, 0);
   header.writeUInt32LE(payload.length, 2);
@@ -27,11 +29,36 @@ export function encodeRecord(emission: Emission, format: RecordFormat): [Buffer,
 export type HeaderCheck = { readonly ok: true; readonly length: number; readonly crc: number } | { readonly ok: false; readonly reason: string };
 
 export function readHeader(header: Buffer, at = 0): HeaderCheck {
-  if (header.readUInt16LE(at) !== MAGIC) return { ok: false, reason: 'no record starts here (bad magic)' };
+  if (header.readUInt16LE(at) !== MAGIC) return { ok: false, reason: 'no frame starts here (bad magic)' };
   return { ok: true, length: header.readUInt32LE(at + 2), crc: header.readUInt32LE(at + 6) };
 }
 
-export function decodePayload(payload: Buffer, crc: number, format: RecordFormat): Emission | undefined {
+/** The records of a frame, or undefined when its checksum does not match. */
+export function decodePayload(payload: Buffer, crc: number, format: RecordFormat): Emission[] | undefined {
   if (crc32(payload) !== crc) return undefined;
-  return (format === 'v8' ? deserialize(payload) : JSON.parse(payload.toString('utf8'))) as Emission;
+  return (format === 'v8' ? deserialize(payload) : JSON.parse(payload.toString('utf8'))) as Emission[];
+}
+
+/**
+ * A cheap, shallow estimate of a record's size, to decide when a batch is big enough to write: exact for
+ * the common large values (buffers, strings) at the top of the item, a few bytes for anything else.
+ */
+export function approxSize(emission: Emission): number {
+  const value = emission.kind === 'emit' ? emission.item : emission.value;
+  return 32 + sizeOf(value, 1);
+}
+
+function sizeOf(value: unknown, depth: number): number {
+  if (typeof value === 'string') return value.length;
+  if (typeof value !== 'object' || value === null) return 8;
+  if (ArrayBuffer.isView(value)) return value.byteLength;
+  if (value instanceof ArrayBuffer) return value.byteLength;
+  if (depth <= 0) return 64;
+  let n = 16;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < Math.min(value.length, 64); i++) n += sizeOf(value[i], depth - 1);
+    return value.length > 64 ? Math.round((n * value.length) / 64) : n;
+  }
+  for (const key in value) n += key.length + sizeOf((value as Record<string, unknown>)[key], depth - 1);
+  return n;
 }

@@ -28,5 +28,5 @@ export function tempfilePlugin(options: TempfileOptions = {}): MinigunPlugin {
 }
 
 export { readRecords, type ReadOptions } from './read.js';
-export { encodeRecord, HEADER_BYTES } from './frame.js';
+export { encodeRecords, HEADER_BYTES } from './frame.js';
 export type { TempfileOptions, RecordFormat } from './options.js';

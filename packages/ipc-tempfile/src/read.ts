@@ -1,7 +1,7 @@
 /**
- * Reading records back from disk, streaming: one buffer of 64 KiB is reused for small records and a large
- * record is read straight into a buffer of its own size, so the parent holds at most one record's bytes at
- * a time, whatever the size of the file.
+ * Reading records back from disk, streaming: one buffer of 64 KiB is reused for small frames and a large
+ * frame is read straight into a buffer of its own size, so the parent holds at most one frame's bytes at a
+ * time (one batch: at most `batchBytes`, or one record larger than that), whatever the size of the file.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { ErrorCodes, MinigunError, type Emission } from '@minigun/core';
@@ -17,8 +17,8 @@ export interface ReadOptions {
   readonly start?: number;
   readonly end?: number;
   /**
-   * A record cut short at the end of the range: `'drop'` (default) ends the read there — what a writer
-   * killed mid-write leaves; `'throw'` fails the read (the range was promised to be complete). A record that
+   * A frame cut short at the end of the range: `'drop'` (default) ends the read there — what a writer
+   * killed mid-write leaves; `'throw'` fails the read (the range was promised to be complete). A frame that
    * is not at the end and does not check out is always an error: it is never parsed as data.
    */
   readonly torn?: 'drop' | 'throw';
@@ -26,35 +26,43 @@ export interface ReadOptions {
 
 /** Streams the records of a file (or of a byte range of it), in the order they were written. */
 export async function* readRecords(path: string, options: ReadOptions = {}): AsyncGenerator<Emission, void, undefined> {
-  const format = options.format ?? 'v8';
-  const fh = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
-    throw new MinigunError(ErrorCodes.TRANSPORT, `Cannot read the record file ${path}: ${error.message}. It was removed while the run still needed it (the run ended, or something cleaned the directory).`, { cause: error });
-  });
+  const fh = await openRecordFile(path);
   try {
-    const end = options.end ?? (await fh.stat()).size;
-    const reader = new RangeReader(fh, end);
-    const fail = (at: number, reason: string): MinigunError =>
-      new MinigunError(ErrorCodes.TRANSPORT, `The record at byte ${at} of ${path} is ${reason}; it is not delivered.`);
-    for (let at = options.start ?? 0; at < end; ) {
-      const header = await reader.take(at, HEADER_BYTES);
-      if (header === undefined) {
-        if (options.torn === 'throw') throw fail(at, 'torn (its header is cut short)');
-        return;
-      }
-      const check = readHeader(header);
-      if (!check.ok) throw fail(at, `corrupt: ${check.reason}`);
-      const payload = await reader.take(at + HEADER_BYTES, check.length);
-      const last = at + HEADER_BYTES + check.length >= end;
-      const emission = payload === undefined ? undefined : decodePayload(payload, check.crc, format);
-      if (emission === undefined) {
-        if (!last || options.torn === 'throw') throw fail(at, payload === undefined ? 'torn (cut short)' : 'corrupt (checksum mismatch)');
-        return; // a torn final record: the writer died while writing it
-      }
-      at += HEADER_BYTES + check.length;
-      yield emission;
-    }
+    yield* readRange(fh, path, options);
   } finally {
     await fh.close();
+  }
+}
+
+export async function openRecordFile(path: string): Promise<FileHandle> {
+  return open(path, 'r').catch((error: NodeJS.ErrnoException) => {
+    throw new MinigunError(ErrorCodes.TRANSPORT, `Cannot read the record file ${path}: ${error.message}. It was removed while the run still needed it (the run ended, or something cleaned the directory).`, { cause: error });
+  });
+}
+
+/** `readRecords` over a file already open (several ranges of one file share one handle). */
+export async function* readRange(fh: FileHandle, path: string, options: ReadOptions = {}): AsyncGenerator<Emission, void, undefined> {
+  const format = options.format ?? 'v8';
+  const end = options.end ?? (await fh.stat()).size;
+  const reader = new RangeReader(fh, end);
+  const fail = (at: number, reason: string): MinigunError => new MinigunError(ErrorCodes.TRANSPORT, `The frame of records at byte ${at} of ${path} is ${reason}; it is not delivered.`);
+  for (let at = options.start ?? 0; at < end; ) {
+    const header = await reader.take(at, HEADER_BYTES);
+    if (header === undefined) {
+      if (options.torn === 'throw') throw fail(at, 'torn (its header is cut short)');
+      return;
+    }
+    const check = readHeader(header);
+    if (!check.ok) throw fail(at, `corrupt: ${check.reason}`);
+    const payload = await reader.take(at + HEADER_BYTES, check.length);
+    const last = at + HEADER_BYTES + check.length >= end;
+    const batch = payload === undefined ? undefined : decodePayload(payload, check.crc, format);
+    if (batch === undefined) {
+      if (!last || options.torn === 'throw') throw fail(at, payload === undefined ? 'torn (cut short)' : 'corrupt (checksum mismatch)');
+      return; // a torn final frame: the writer died while writing it
+    }
+    at += HEADER_BYTES + check.length;
+    yield* batch;
   }
 }
 

@@ -4,19 +4,20 @@
  * was read or discarded, and the whole directory removed when the run ends, however it ends.
  */
 import { closeSync } from 'node:fs';
-import { rm, unlink } from 'node:fs/promises';
+import { rm, unlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes, MinigunError, type Emission, type StageInfo, type TransportSession } from '@minigun/core';
 import tmp from 'tmp';
 import { trackDir, untrackDir } from './cleanup.js';
 import type { ResolvedOptions, SessionConfig } from './options.js';
-import { readRecords } from './read.js';
+import { openRecordFile, readRange } from './read.js';
 import { parseRef } from './ref.js';
 
 export class TempfileSession implements TransportSession {
   /** Private files: refs still to read or discard before the file can go. */
   private readonly remaining = new Map<string, number>();
+  private readonly handles = new Map<string, Promise<FileHandle>>();
   private closed = false;
 
   private constructor(
@@ -60,14 +61,18 @@ export class TempfileSession implements TransportSession {
     const format = this.config.format;
     if ('r' in parsed) {
       const ranges = parsed.r;
+      const handle = this.handle(parsed.f, path);
       return (async function* () {
-        for (const [start, end] of ranges) yield* readRecords(path, { format, start, end, torn: 'throw' });
+        const fh = await handle;
+        for (const [start, end] of ranges) yield* readRange(fh, path, { format, start, end, torn: 'throw' });
       })();
     }
     const release = (): Promise<void> => this.release(parsed.f, parsed.n);
+    // One handle per file, shared by the refs into it (a group of attempts), closed with the last of them.
+    const opened = this.handle(parsed.f, path);
     return (async function* () {
       try {
-        yield* readRecords(path, { format, start: parsed.s, end: parsed.e, torn: 'throw' });
+        yield* readRange(await opened, path, { format, start: parsed.s, end: parsed.e, torn: 'throw' });
       } finally {
         await release();
       }
@@ -82,8 +87,22 @@ export class TempfileSession implements TransportSession {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const handles = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.all(handles.map(async (h) => (await h.catch(() => undefined))?.close()));
     await rm(this.config.dir, { recursive: true, force: true });
     untrackDir(this.config.dir);
+  }
+
+  /** The open handle of a record file (the shared file's stays open until the session closes). */
+  private handle(file: string, path: string): Promise<FileHandle> {
+    let handle = this.handles.get(file);
+    if (handle === undefined) {
+      handle = openRecordFile(path);
+      handle.catch(() => undefined);
+      this.handles.set(file, handle);
+    }
+    return handle;
   }
 
   private async release(file: string, refs: number): Promise<void> {
@@ -93,6 +112,9 @@ export class TempfileSession implements TransportSession {
       return;
     }
     this.remaining.delete(file);
+    const handle = this.handles.get(file);
+    this.handles.delete(file);
+    await (await handle?.catch(() => undefined))?.close();
     if (!this.closed) await unlink(join(this.config.dir, file)).catch(() => undefined);
   }
 }

@@ -9,11 +9,10 @@
  * the stage appends to one file; appends are serialised by proper-lockfile, one lock per batch of records.
  */
 import { closeSync, fstatSync, ftruncateSync, openSync, unlinkSync, writevSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { ErrorCodes, MinigunError, type CreateTransportWriter, type Emission, type TransportAttemptWriter, type TransportWriteGroup, type TransportWriter } from '@minigun/core';
-import { lock } from 'proper-lockfile';
-import tmp from 'tmp';
-import { encodeRecord } from './frame.js';
+import { approxSize, encodeRecords } from './frame.js';
 import { findNonJson } from './jsonable.js';
 import { lockOptions } from './lock.js';
 import type { SessionConfig } from './options.js';
@@ -35,8 +34,27 @@ class TempfileWriter implements TransportWriter {
     private readonly where: Where,
   ) {}
 
+  private files = 0;
+
   group(): TransportWriteGroup {
-    return this.config.shared === undefined ? new PrivateGroup(this.config, this.where) : new SharedGroup(this.config, this.where, () => this.openShared());
+    return this.config.shared === undefined ? new PrivateGroup(this.config, this.where, () => this.createFile()) : new SharedGroup(this.config, this.where, () => this.openShared());
+  }
+
+  /**
+   * A new private file for one group: created exclusively (O_EXCL) with mode 0600, in the run directory
+   * that the parent created with tmp (random name, mode 0700). Names inside it need not be unguessable (no
+   * one else can enter it), only unique: worker, process and thread ids, then a sequence number; a name left
+   * by a dead process whose pid was reused is skipped.
+   */
+  private createFile(): { fd: number; path: string } {
+    for (;;) {
+      const path = join(this.config.dir, `w${this.where.workerId}-${process.pid}-${threadId}-${++this.files}.rec`);
+      try {
+        return { fd: openSync(path, 'wx', 0o600), path };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -56,10 +74,14 @@ class TempfileWriter implements TransportWriter {
   }
 }
 
-/** Gathers an attempt's encoded records until `batchBytes`, then hands them to `flush`. */
+/**
+ * Gathers an attempt's records until about `batchBytes` (or 1024 records), then they are encoded together
+ * as one frame. The records are the stage's own objects, held by reference until then: never more than the
+ * channel would hold, which keeps a whole attempt's emissions.
+ */
 class Batch {
-  buffers: Buffer[] = [];
-  bytes = 0;
+  private records: Emission[] = [];
+  private size = 0;
 
   constructor(
     private readonly config: SessionConfig,
@@ -79,20 +101,28 @@ class Batch {
         );
       }
     }
-    const [header, payload] = encodeRecord(emission, this.config.format);
-    this.buffers.push(header, payload);
-    this.bytes += header.length + payload.length;
+    this.records.push(emission);
+    this.size += approxSize(emission);
+  }
+
+  get empty(): boolean {
+    return this.records.length === 0;
   }
 
   get full(): boolean {
-    return this.bytes >= this.config.batchBytes;
+    return this.size >= this.config.batchBytes || this.records.length >= 1024;
   }
 
+  /** The gathered records as one frame (header, payload); the batch starts over. */
   take(): Buffer[] {
-    const taken = this.buffers;
-    this.buffers = [];
-    this.bytes = 0;
-    return taken;
+    const frame = encodeRecords(this.records, this.config.format);
+    this.drop();
+    return frame;
+  }
+
+  drop(): void {
+    this.records = [];
+    this.size = 0;
   }
 }
 
@@ -106,13 +136,14 @@ class PrivateGroup implements TransportWriteGroup {
   constructor(
     private readonly config: SessionConfig,
     private readonly where: Where,
+    private readonly create: () => { fd: number; path: string },
   ) {}
 
   attempt(): TransportAttemptWriter {
     const start = this.end;
     const batch = new Batch(this.config, this.where);
     const flush = (): void => {
-      if (batch.bytes > 0) this.write(batch.take());
+      if (!batch.empty) this.write(batch.take());
     };
     return {
       write: async (e) => {
@@ -124,7 +155,7 @@ class PrivateGroup implements TransportWriteGroup {
         this.ranges.push([start, this.end]);
       },
       abort: async () => {
-        batch.take();
+        batch.drop();
         if (this.end > start) {
           ftruncateSync(this.fd!, start);
           this.end = start;
@@ -143,11 +174,7 @@ class PrivateGroup implements TransportWriteGroup {
 
   private write(buffers: Buffer[]): void {
     try {
-      if (this.fd === undefined) {
-        const file = tmp.fileSync({ tmpdir: this.config.dir, prefix: `w${this.where.workerId}`, postfix: '.rec', mode: 0o600, keep: true });
-        this.fd = file.fd;
-        this.path = file.name;
-      }
+      if (this.fd === undefined) ({ fd: this.fd, path: this.path } = this.create());
       this.end += writeAll(this.fd, buffers, this.end);
     } catch (error) {
       throw writeError(error, this.path ?? this.config.dir, this.where);
@@ -174,11 +201,11 @@ class SharedGroup implements TransportWriteGroup {
         if (batch.full) ranges.push(await this.append(batch.take()));
       },
       commit: async () => {
-        if (batch.bytes > 0) ranges.push(await this.append(batch.take()));
+        if (!batch.empty) ranges.push(await this.append(batch.take()));
         this.refs.push(ranges.length === 0 ? EMPTY_REF : formatRef({ f: basename(this.config.shared!.file), r: ranges }));
       },
       abort: async () => {
-        batch.take();
+        batch.drop();
       },
     };
   }
@@ -193,7 +220,7 @@ class SharedGroup implements TransportWriteGroup {
     let compromised: Error | undefined;
     let release: () => Promise<void>;
     try {
-      release = await lock(file, lockOptions(staleMs, (error) => (compromised = error)));
+      release = await (await properLockfile()).lock(file, lockOptions(staleMs, (error) => (compromised = error)));
     } catch (error) {
       throw new MinigunError(
         ErrorCodes.TRANSPORT,
@@ -215,6 +242,22 @@ class SharedGroup implements TransportWriteGroup {
       await release().catch(() => undefined);
     }
   }
+}
+
+let lockfileModule: Promise<typeof import('proper-lockfile')> | undefined;
+
+/**
+ * proper-lockfile, loaded only where a shared file is used. It installs signal-exit, whose listener for
+ * SIGXFSZ re-raises the signal with its default action (kill the process) when it is the only listener;
+ * Node itself ignores SIGXFSZ so that writing past a file-size limit fails with EFBIG, a clear error for
+ * the attempt. A listener of our own keeps it that way.
+ */
+function properLockfile(): Promise<typeof import('proper-lockfile')> {
+  lockfileModule ??= import('proper-lockfile').then((m) => {
+    process.on('SIGXFSZ', () => undefined);
+    return (m as { default?: typeof import('proper-lockfile') }).default ?? m;
+  });
+  return lockfileModule;
 }
 
 /** Writes every buffer (writev may write less than asked); returns the bytes written. */

@@ -9,7 +9,7 @@ import { threadPerBatchStrategy, threadStrategy } from '@minigun/strategy-thread
 for (const [layout, options] of [['private files', {}], ['shared file', { shared: true }]] as const) {
   describe(`conformance over tempfile (${layout})`, () => {
     for (const strategy of [cowForkStrategy(), ipcForkStrategy(), threadStrategy(), threadPerBatchStrategy()]) {
-      for (const c of conformanceCases({ strategy, transport: tempfileTransport(options) })) it(c.name, c.run, c.timeoutMs);
+      for (const c of conformanceCases({ strategy, transport: tempfileTransport(options), timeoutMs: 60_000 })) it(c.name, c.run, c.timeoutMs);
     }
   });
 }

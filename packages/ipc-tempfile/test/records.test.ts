@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync, writeFileSync, writevSync } from 'no
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, type Emission } from '@minigun/core';
-import { encodeRecord, HEADER_BYTES, readRecords, tempfileTransport } from '@minigun/ipc-tempfile';
+import { encodeRecords, HEADER_BYTES, readRecords, tempfileTransport } from '@minigun/ipc-tempfile';
 import { expectNothingLeft, scratch } from './util';
 
 afterEach(expectNothingLeft);
@@ -13,12 +13,13 @@ async function all(it: AsyncIterable<Emission>): Promise<Emission[]> {
   return out;
 }
 
-function write(file: string, emissions: Emission[], format: 'v8' | 'json' = 'v8'): number[] {
+/** Writes one frame per record (or per batch); returns where each frame ends. */
+function write(file: string, emissions: Emission[], format: 'v8' | 'json' = 'v8', perFrame = 1): number[] {
   const fd = openSync(file, 'w');
   const ends: number[] = [];
   let at = 0;
-  for (const e of emissions) {
-    const [h, p] = encodeRecord(e, format);
+  for (let i = 0; i < emissions.length; i += perFrame) {
+    const [h, p] = encodeRecords(emissions.slice(i, i + perFrame), format);
     writevSync(fd, [h, p]);
     at += h.length + p.length;
     ends.push(at);
@@ -39,6 +40,13 @@ describe('records on disk', () => {
     const file = join(scratch(), 'r.rec');
     write(file, records);
     expect(await all(readRecords(file))).toEqual(records);
+  });
+
+  it('reads frames of several records each, in order', async () => {
+    const file = join(scratch(), 'r.rec');
+    const many: Emission[] = Array.from({ length: 100 }, (_, i) => ({ kind: 'emit', item: { i } }));
+    write(file, many, 'v8', 7);
+    expect(await all(readRecords(file))).toEqual(many);
   });
 
   it('round-trips JSON records', async () => {

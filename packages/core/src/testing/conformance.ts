@@ -50,7 +50,7 @@ export interface ConformanceCase {
 }
 
 function state(overrides: Partial<ConformanceState> = {}): ConformanceState {
-  return { count: 50, delays: [], failOn: [], dir: '', factor: 3, emitted: 0, ...overrides };
+  return { count: 50, delays: [], failOn: [], dir: '', factor: 3, emitted: 0, received: 0, ...overrides };
 }
 
 function sorted(values: unknown[] | undefined): number[] {

@@ -16,6 +16,17 @@ export interface WorkerChannel {
   exit(): void;
 }
 
+/**
+ * Resident memory, re-read at most every 100 ms: it reads /proc, which costs far more than a small chunk of
+ * inputs (and pools that recycle above a limit do not need it fresher).
+ */
+let rss = { at: -Infinity, bytes: 0 };
+function residentMemory(): number {
+  const now = performance.now();
+  if (now - rss.at >= 100) rss = { at: now, bytes: process.memoryUsage.rss() };
+  return rss.bytes;
+}
+
 export function serveWorker(channel: WorkerChannel): void {
   let prepared: Promise<PreparedStage> | undefined;
   let runtime: Promise<WorkerRuntime> | undefined;
@@ -47,7 +58,7 @@ export function serveWorker(channel: WorkerChannel): void {
       }
       case 'inputs': {
         const rt = await runtime!;
-        channel.send({ t: 'results', id: m.id, outcomes: await rt.runInputs(m.inputs), rss: process.memoryUsage.rss() });
+        channel.send({ t: 'results', id: m.id, outcomes: await rt.runInputs(m.inputs), rss: residentMemory() });
         return;
       }
       case 'produce': {
