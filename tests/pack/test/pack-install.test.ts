@@ -120,6 +120,12 @@ describe('packed tarballs installed into a project outside the repository', () =
     expect(r.message).toContain('"hash"');
   });
 
+  it.each(['one-core.mjs', 'one-core.cjs'])('%s: the entries of @minigun/core share one copy of core (a toolkit error is a MinigunError)', async (file) => {
+    const r = report((await node(file)).stdout);
+    expect(r.code).toBe('ERR_MINIGUN_UNCLONEABLE');
+    expect(r.isMinigunError, 'error instanceof MinigunError across @minigun/core and @minigun/core/toolkit').toBe(true);
+  });
+
   it("the root README's quick start runs as written", async () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const block = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]).find((code) => code.startsWith('// quickstart.mjs'));
