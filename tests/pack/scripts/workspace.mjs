@@ -1,10 +1,12 @@
 // The workspace packages as the root package.json lists them, read fresh from disk: every check loops over
 // these, so a package that becomes public (drops "private") is covered without touching the checks.
+/* global process */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The repository root; MINIGUN_WORKSPACE_ROOT points the checks at another workspace (their own tests do). */
+export const root = process.env.MINIGUN_WORKSPACE_ROOT ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** @typedef {{ name: string, version: string, private?: boolean, dependencies?: Record<string, string>, peerDependencies?: Record<string, string>, devDependencies?: Record<string, string>, [key: string]: unknown }} Manifest */
 /** @typedef {{ dir: string, rel: string, manifest: Manifest }} WorkspacePackage */
