@@ -9,4 +9,8 @@ export default defineConfig({
   target: 'node20',
   // import.meta.url in the CJS build (fixture pipelines name their module with it).
   shims: true,
+  // One copy of each module in the CommonJS build too (tsup splits only ESM by default): without it
+  // index.cjs, testing.cjs and toolkit.cjs each carry their own MinigunError, Registry and defaultRegistry,
+  // so `instanceof MinigunError` failed for errors thrown by the toolkit under require().
+  splitting: true,
 });
