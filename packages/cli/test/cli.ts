@@ -16,9 +16,9 @@ export interface Running {
   stderr(): string;
 }
 
-/** Starts `node dist/cli.js …args` with piped stdio (so no TTY: no live display unless asked). */
+/** Starts `node dist/cli.js …args` with piped stdio (so no TTY: no live display unless asked) and no colours (CI may force them). */
 export function start(args: readonly string[], options: { env?: Record<string, string> } = {}): Running {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: packageDir, env: { ...process.env, NODE_OPTIONS: '', ...options.env } });
+  const child = spawn(process.execPath, [bin, ...args], { cwd: packageDir, env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1', ...options.env } });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
