@@ -5,6 +5,7 @@
  */
 import pc from 'picocolors';
 import type { ProgressEvent, StageProgress } from '@minigun/core';
+import type { ChildProcessInfo } from './child-processes.js';
 import type { RunnablePipeline } from './load-pipeline.js';
 import { bar, count, how, ms, padEnd, padStart, percent, rate } from './format.js';
 import { eta as etaText } from './progress-lines.js';
@@ -15,6 +16,8 @@ export interface FrameOptions {
   readonly paused: boolean;
   /** Set once the user asked to stop (q, a signal): shown in the header. */
   readonly stopping: boolean;
+  /** This process's child processes (from /proc on Linux); omitted or empty elsewhere. */
+  readonly children?: readonly ChildProcessInfo[];
 }
 
 type Style = (s: string) => string;
@@ -43,7 +46,7 @@ export function renderFrame(e: ProgressEvent, stages: RunnablePipeline['stages']
   for (const s of Object.values(e.stages)) lines.push({ text: ` ${padEnd(s.stage, nameWidth)} ${stageRow(s, barWidth)}`, style: s.stage === e.bottleneck ? pc.yellow : s.failed > 0 ? pc.red : undefined });
   lines.push({ text: '' });
   lines.push({ text: ' Processes and workers', style: pc.bold });
-  lines.push(...workerLines(e));
+  lines.push(...workerLines(e, o.children ?? []));
   lines.push({ text: '' });
   if (e.bottleneck !== undefined) {
     const b = e.stages[e.bottleneck]!;
@@ -70,7 +73,7 @@ function stageRow(s: StageProgress, width: number): string {
   return `${bar(fraction, width)} ${padStart(percent(fraction), 4)} ${padStart(done, 10)}${padStart(rate(s.rate), 9)}${latency}  ${queue}${padStart(`${s.active}/${s.concurrency}`, 6)}`;
 }
 
-function workerLines(e: ProgressEvent): Line[] {
+function workerLines(e: ProgressEvent, children: readonly ChildProcessInfo[]): Line[] {
   const stages = Object.values(e.stages);
   const here = stages.filter((s) => s.workers === undefined && (s.strategy === 'inline' || s.kind === 'accumulator')).map((s) => s.stage);
   const lines: Line[] = [{ text: `  pid ${e.pid}  parent${here.length === 0 ? '' : `: ${here.join(', ')}`}` }];
@@ -81,6 +84,11 @@ function workerLines(e: ProgressEvent): Line[] {
     } else if (s.strategy !== 'inline' && s.kind !== 'accumulator') {
       lines.push({ text: `  ${s.stage} [${s.strategy}]: ${s.active}/${s.concurrency} busy (the strategy does not list its workers)` });
     }
+  }
+  if (children.length > 0) {
+    const MAX = 8;
+    const list = children.slice(0, MAX).map((c) => `${c.pid} ${c.command}`);
+    lines.push({ text: `  child processes (${children.length}): ${list.join(' · ')}${children.length > MAX ? ' · …' : ''}` });
   }
   return lines;
 }

@@ -5,6 +5,7 @@
  */
 import type { ProgressEvent } from '@minigun/core';
 import type { RunnablePipeline } from './load-pipeline.js';
+import { childProcesses } from './child-processes.js';
 import { renderFrame } from './hud-frame.js';
 
 const ENTER = '\x1b[?1049h\x1b[?25l';
@@ -73,7 +74,7 @@ export class Hud {
   private draw(): void {
     if (this.last === undefined) return;
     const { columns = 100, rows = 30 } = this.streams.output;
-    const frame = renderFrame(this.last, this.stages, { columns, rows, paused: this.paused, stopping: this.stopping });
+    const frame = renderFrame(this.last, this.stages, { columns, rows, paused: this.paused, stopping: this.stopping, children: childProcesses() });
     // Home, each line cleared to its end, then the rest of the screen: no flicker from a full clear.
     this.streams.output.write(`\x1b[H${frame.split('\n').join('\x1b[K\n')}\x1b[K\x1b[J`);
   }
