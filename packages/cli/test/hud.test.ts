@@ -61,4 +61,15 @@ describe.runIf(hasScript)('minigun run --hud', () => {
       run.child.kill('SIGKILL');
     }
   }, 30_000);
+
+  it('Ctrl-C (a key in raw mode) is turned into SIGINT: cancelled, exit 130', async () => {
+    const dir = tempDir();
+    const run = hud([fixture('numbers.mjs'), '--state', stateFile(dir, { n: 2000, ms: 50 })], '\x03');
+    try {
+      expect(await run.exited).toBe(130);
+      expect(stripAnsi(run.output().split('\x1b[?1049l').at(-1)!)).toContain('Pipeline numbers: cancelled');
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  }, 30_000);
 });
