@@ -5,6 +5,7 @@
  *
  *   npm start                  # audits this repository's packages/ folder
  *   npm start -- <directory>   # audits another directory
+ *   npx minigun run src/main.ts [--state state.json] [--hud]   # through the CLI; state: { "root": "<dir>" }
  */
 import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
@@ -21,10 +22,12 @@ interface FileInfo {
 }
 
 interface AuditState {
-  root: string;
+  /** The directory to audit; default: this repository's packages/ folder (e.g. under `minigun run`). */
+  root?: string;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
+const DEFAULT_ROOT = resolve(here, '../../../packages');
 const SKIP = new Set(['node_modules', '.git', '.nx', 'dist', 'coverage']);
 
 async function* walk(dir: string): AsyncGenerator<string> {
@@ -40,10 +43,10 @@ const timing = timingStats({ stages: ['read'] });
 
 export const audit = pipeline<AuditState>('file-audit', { module: import.meta.url }, (p) => {
   p.use(timing.bundle);
-  p.producer('list', (_out, ctx) => walk(ctx.state.root));
+  p.producer('list', (_out, ctx) => walk(ctx.state.root ?? DEFAULT_ROOT));
   p.processor('read', { concurrency: 16 }, async (path: string, _out, ctx): Promise<FileInfo> => {
     const data = await readFile(path);
-    const rel = relative(ctx.state.root, path);
+    const rel = relative(ctx.state.root ?? DEFAULT_ROOT, path);
     return { path: rel, folder: rel.split(/[\\/]/)[0] ?? '.', size: data.length, sha1: createHash('sha1').update(data).digest('hex') };
   });
   p.batch(50);
@@ -74,7 +77,7 @@ function report(result: RunResult): void {
 
 const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
-  const root = resolve(process.argv[2] ?? join(here, '../../../packages'));
+  const root = resolve(process.argv[2] ?? DEFAULT_ROOT);
   const result = await audit.run({ state: { root } });
   report(result);
   const files = (result.collected.files ?? []).length;

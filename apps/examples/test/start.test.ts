@@ -25,3 +25,23 @@ describe('npm start (the file audit)', () => {
     }
   }, 60_000);
 });
+
+describe('minigun run src/main.ts (the same audit through the CLI)', () => {
+  it('runs the example pipeline with state from --state and reports it as JSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'minigun-audit-cli-'));
+    try {
+      writeFileSync(join(dir, 'one.txt'), 'same');
+      writeFileSync(join(dir, 'two.txt'), 'same');
+      const state = join(dir, 'state.json');
+      writeFileSync(state, JSON.stringify({ root: dir }));
+      const cli = join(import.meta.dirname, '../../../packages/cli/dist/cli.js');
+      const { stdout } = await run(process.execPath, [cli, 'run', 'src/main.ts', '--state', state, '--json'], { cwd: join(import.meta.dirname, '..'), env: { ...process.env, NODE_OPTIONS: '' } });
+      const result = JSON.parse(stdout) as { status: string; collected: { files: Array<{ path: string }> } };
+      expect(result.status).toBe('completed');
+      // state.json itself is in the directory too.
+      expect(result.collected.files.map((f) => f.path).sort()).toEqual(['one.txt', 'state.json', 'two.txt']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -4,7 +4,7 @@
  * process, prints items/s and ratios (minigun / baseline), then the peak-RSS children and the targets.
  *
  * Options: --json (one JSON document on stdout, progress on stderr), --runs=5, --n=1000000,
- * --only=w1,w2,w3,w4, --rss-n=1000000,5000000.
+ * --only=w1,w2,w3,w4,w5, --rss-n=1000000,5000000.
  * Exit code: 1 when a variant computed a wrong sum, threw, or a Minigun run did not complete; never for
  * slowness or memory (this machine is shared and noisy: read the figures, do not assert on them).
  */
@@ -13,6 +13,7 @@ import { hasGc, measureWorkload, mps, type Workload, type WorkloadResult } from 
 import { workload1 } from './workloads/w1-sync.js';
 import { workload2 } from './workloads/w2-batch.js';
 import { workload3 } from './workloads/w3-async.js';
+import { progressSent, workload5 } from './workloads/w5-progress.js';
 import { RSS_TARGET_MB, measureRss, type RssRow } from './workloads/w4-rss.js';
 
 interface Args {
@@ -24,7 +25,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { json: false, runs: 5, n: 1_000_000, only: new Set(['w1', 'w2', 'w3', 'w4']), rssN: [1_000_000, 5_000_000] };
+  const args: Args = { json: false, runs: 5, n: 1_000_000, only: new Set(['w1', 'w2', 'w3', 'w4', 'w5']), rssN: [1_000_000, 5_000_000] };
   for (let i = 0; i < argv.length; i++) {
     const [key, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
     const value = (): string => {
@@ -55,7 +56,7 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       case '--help':
       case '-h':
-        console.log('node --expose-gc --import tsx bench/run.ts [--json] [--runs=5] [--n=1000000] [--only=w1,w2,w3,w4] [--rss-n=1000000,5000000]');
+        console.log('node --expose-gc --import tsx bench/run.ts [--json] [--runs=5] [--n=1000000] [--only=w1,w2,w3,w4,w5] [--rss-n=1000000,5000000]');
         process.exit(0);
         break;
       default:
@@ -154,12 +155,14 @@ async function main(): Promise<number> {
   if (args.only.has('w1')) workloads.push(workload1(args.n));
   if (args.only.has('w2')) workloads.push(workload2(args.n));
   if (args.only.has('w3')) workloads.push(workload3(args.n));
+  if (args.only.has('w5')) workloads.push(workload5(args.n));
 
   const results: WorkloadResult[] = [];
   for (const w of workloads) {
     const r = await measureWorkload(w, args.runs, log);
     results.push(r);
     if (!args.json) printWorkload(r, args.runs);
+    if (!args.json && r.id === 'w5') console.log(`  (${progressSent.events} progress events, ${progressSent.chars.toLocaleString('en-US')} JSON characters over all runs)`);
   }
 
   const rss: RssRow[] = [];
@@ -175,6 +178,9 @@ async function main(): Promise<number> {
     w1Ratio === undefined
       ? undefined
       : { ratioBest: w1Ratio.best, ratioMedian: w1Ratio.median, verdict: w1Ratio.best >= 1 ? 'PASS' : w1Ratio.best < 0.5 ? 'FAIL (defect: < 0.5)' : 'FAIL' };
+  const w5 = results.find((r) => r.id === 'w5');
+  const w5Ratio = w5 === undefined ? undefined : ratiosOf(w5)[0];
+  const progressTarget = w5Ratio === undefined ? undefined : { ratioBest: w5Ratio.best, ratioMedian: w5Ratio.median, events: progressSent.events, verdict: w5Ratio.median >= 0.95 ? 'PASS' : 'FAIL' };
   // Judged on plain node (the published artifact as users run it); the tsx rows carry the loader thread.
   const measuredRss = rss.filter((r) => r.n > 0 && r.mode === 'plain');
   const rssTarget =
@@ -189,11 +195,14 @@ async function main(): Promise<number> {
   const elapsedS = (performance.now() - started) / 1000;
 
   if (args.json) {
-    console.log(JSON.stringify({ env, workloads: results, ratios: results.flatMap(ratiosOf), rss, targets: { throughput: throughputTarget, rss: rssTarget }, wrong, elapsedS }, null, 2));
+    console.log(JSON.stringify({ env, workloads: results, ratios: results.flatMap(ratiosOf), rss, targets: { throughput: throughputTarget, rss: rssTarget, progress: progressTarget }, wrong, elapsedS }, null, 2));
   } else {
     console.log('\nTargets');
     if (throughputTarget !== undefined) {
       console.log(`  W1 minigun / stream.pipeline (fast Readable) ≥ 1.0: ${throughputTarget.ratioBest.toFixed(2)}x best, ${throughputTarget.ratioMedian.toFixed(2)}x median → ${throughputTarget.verdict}`);
+    }
+    if (progressTarget !== undefined) {
+      console.log(`  W5 with progress / without ≥ 0.95 (overhead < 5 %, median): ${progressTarget.ratioBest.toFixed(3)}x best, ${progressTarget.ratioMedian.toFixed(3)}x median → ${progressTarget.verdict}`);
     }
     if (rssTarget !== undefined) console.log(`  W4 peak RSS < ${RSS_TARGET_MB} MB for every N (plain node): max ${rssTarget.maxMB.toFixed(1)} MB → ${rssTarget.verdict}`);
     console.log(wrong.length === 0 ? '\nAll variants computed the expected sums.' : `\nWRONG RESULTS:\n  ${wrong.join('\n  ')}`);

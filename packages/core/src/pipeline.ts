@@ -67,6 +67,9 @@ export class Pipeline<S = unknown> {
     if (options.graceMs !== undefined && !(typeof options.graceMs === 'number' && options.graceMs >= 0)) {
       throw new MinigunError(ErrorCodes.INVALID_OPTION, `run() of pipeline "${this.name}": graceMs must be a number of milliseconds >= 0.`);
     }
+    if (options.progressIntervalMs !== undefined && !(typeof options.progressIntervalMs === 'number' && options.progressIntervalMs > 0)) {
+      throw new MinigunError(ErrorCodes.INVALID_OPTION, `run() of pipeline "${this.name}": progressIntervalMs must be a number of milliseconds > 0.`);
+    }
     const registry = options.registry ?? defaultRegistry;
     this.validateFor(registry);
     return new Run<S>(this.compiled, registry, options).execute();

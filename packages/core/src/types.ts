@@ -25,6 +25,12 @@ export interface Output<T = unknown> {
    * then at the top. An unknown name throws `ERR_MINIGUN_UNKNOWN_STAGE` listing the known stages.
    */
   to(stage: string): { emit(item: unknown): Promise<void> };
+  /**
+   * Announces how many items this stage will emit in all (usually a producer, before its loop), so that
+   * progress can show a fraction and an ETA. Optional and informative: nothing checks it. Calling it again
+   * replaces the figure. Inside isolated workers it is accepted and ignored.
+   */
+  total(n: number): void;
 }
 
 /** A minimal logger; `run({ logger })` replaces the default, which writes to the console. */
@@ -150,8 +156,12 @@ export interface RunOptions<S = unknown> {
    * restored when the run ends. Default false (the CLI turns it on).
    */
   handleSignals?: boolean;
-  /** Called at a fixed interval with live stats (see `progressIntervalMs`). */
-  progress?: (stats: RunStats) => void;
+  /**
+   * Called every `progressIntervalMs` with live stats (a `ProgressEvent`, which is a `RunStats` plus recent
+   * rates, totals and an ETA), and once more when the stages have finished (`final: true`), before
+   * `afterRun`. A throwing callback is recorded in `errors` (`kind: 'hook'`, `hook: 'progress'`).
+   */
+  progress?: (event: ProgressEvent) => void;
   /** Interval of `progress` calls. Default 1000. */
   progressIntervalMs?: number;
   /** Replaces the console logger behind `ctx.log`. */
@@ -212,6 +222,49 @@ export interface StageStats {
   readonly queue: { readonly depth: number; readonly max: number; readonly capacity: number };
   /** Estimated share (0..1) of the stage's active time its slots were busy; used to pick the bottleneck. */
   readonly utilization: number;
+  /** What the stage announced with `out.total(n)`; absent when it did not. */
+  readonly total?: number;
+  /** The stage's workers, when its strategy reports them (`StageExecutor.workers`); absent otherwise. */
+  readonly workers?: readonly WorkerInfo[];
+}
+
+/** One worker of a stage (a thread, a child process), as its strategy reports it. */
+export interface WorkerInfo {
+  /** The strategy's worker id (`ctx.workerId` inside the worker). */
+  readonly id: number;
+  /** OS process id, for workers that are processes (or the process a thread lives in). */
+  readonly pid?: number;
+  /** Worker thread id, for workers that are threads. */
+  readonly threadId?: number;
+  /** Whether it is running an input now. */
+  readonly busy: boolean;
+}
+
+/** A stage's live figures in a progress event: its stats plus its rate over the last interval. */
+export interface StageProgress extends StageStats {
+  /** Inputs done per second since the previous event (items emitted per second for a producer). */
+  readonly rate: number;
+}
+
+/** What `run({ progress })` receives: live stats of the whole run. */
+export interface ProgressEvent extends RunStats {
+  readonly stages: Record<string, StageProgress>;
+  readonly pipeline: string;
+  /** The process running the pipeline (inline stages run here). */
+  readonly pid: number;
+  /** 1 for the first event of a run, then 2, 3, … */
+  readonly seq: number;
+  /** True for the last event, sent once every stage has finished (or the run stopped), before `afterRun`. */
+  readonly final: boolean;
+  /** Items the producers emitted so far. */
+  readonly produced: number;
+  /** Sum of the producers' `out.total(n)`, when every producer announced one. */
+  readonly total?: number;
+  /**
+   * Estimated milliseconds until the producers have emitted `total`, from their recent rate; absent without
+   * a total or a rate. Downstream stages may need a little longer to drain.
+   */
+  readonly etaMs?: number;
 }
 
 export interface RunStats {

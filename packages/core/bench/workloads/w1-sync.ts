@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { pipeline as streamPipeline } from 'node:stream/promises';
-import { pipeline } from '@minigun/core';
+import { pipeline, type RunOptions } from '@minigun/core';
 import { assertCompleted, expectedSum, type Workload } from '../measure.js';
 import { CountingSource, count, countAsync, mapAsyncGen, mapTransform, sinkWritable } from '../streams.js';
 
@@ -14,7 +14,7 @@ const inc = (x: number): number => x + 1;
 const dbl = (x: number): number => x * 2;
 
 /** The Minigun variant, also run alone (fresh process) by the peak-RSS child. */
-export async function minigunSync(n: number): Promise<number> {
+export async function minigunSync(n: number, options: RunOptions = {}): Promise<number> {
   let sum = 0;
   const p = pipeline('bench-w1', (p) => {
     p.producer('generate', () => count(n));
@@ -24,7 +24,7 @@ export async function minigunSync(n: number): Promise<number> {
       sum += x;
     });
   });
-  assertCompleted(await p.run(), 'minigun w1');
+  assertCompleted(await p.run(options), 'minigun w1');
   return sum;
 }
 

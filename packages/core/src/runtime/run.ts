@@ -22,6 +22,7 @@ import type { Output, RunContext, RunError, RunOptions, RunResult, RunStatus } f
 import { boundInput, consoleLogger, createContext } from './context.js';
 import { StageNode, type HeldEmit } from './stage-node.js';
 import { snapshotRun } from './stats.js';
+import { ProgressReporter, announceTotal } from './progress.js';
 import { drainProduced } from './drain.js';
 import { createStrategyHost, openTransport, stageInfo } from './strategy-host.js';
 import { resolveName } from '../definition/graph.js';
@@ -118,7 +119,7 @@ export class Run<S> {
       this.errors.push({ kind: 'run', message: this.stopError.message, error: this.stopError, attempts: 1 });
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      if (progress !== undefined) clearInterval(progress);
+      progress?.stop();
     }
     this.ended = true;
     await this.closeExecutors(this.stopping ? 'force' : 'graceful');
@@ -390,6 +391,7 @@ export class Run<S> {
           },
         };
       },
+      total: (n: number) => announceTotal(node.counters, n, this.compiled.name, node.name),
     };
     return out;
   }
@@ -908,18 +910,14 @@ export class Run<S> {
     this.stop('failed', error);
   }
 
-  private startProgress(): NodeJS.Timeout | undefined {
+  private startProgress(): ProgressReporter | undefined {
     const progress = this.options.progress;
     if (progress === undefined) return undefined;
-    const timer = setInterval(() => {
-      try {
-        progress(snapshotRun(this.order, this.startedAt));
-      } catch (e) {
-        this.errors.push({ kind: 'hook', hook: 'progress', message: toError(e).message, error: toError(e), attempts: 1 });
-      }
-    }, this.options.progressIntervalMs ?? 1000);
-    timer.unref();
-    return timer;
+    const reporter = new ProgressReporter(this.compiled.name, this.order, this.startedAt, progress, (e) => {
+      this.errors.push({ kind: 'hook', hook: 'progress', message: toError(e).message, error: toError(e), attempts: 1 });
+    });
+    reporter.start(this.options.progressIntervalMs ?? 1000);
+    return reporter;
   }
 
   private result(): RunResult {

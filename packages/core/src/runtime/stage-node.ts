@@ -1,7 +1,7 @@
 /** The runtime state of one stage during one run: its queue, slots, phase and counters. */
 import type { CompiledStage } from '../definition/compile.js';
 import type { OpenTransport, StageExecutor } from '../strategy/strategy.js';
-import type { Output, RunContext } from '../types.js';
+import type { Output, RunContext, WorkerInfo } from '../types.js';
 import { Deque } from './deque.js';
 import { StageCounters, type StageShape } from './stats.js';
 
@@ -87,6 +87,10 @@ export class StageNode implements StageShape {
   limit(): number {
     const wanted = this.executor?.capacity?.();
     return wanted === undefined ? this.slots : Math.max(1, Math.min(this.slots, wanted));
+  }
+
+  workers(): readonly WorkerInfo[] | undefined {
+    return this.executor?.workers?.();
   }
 
   get depth(): number {

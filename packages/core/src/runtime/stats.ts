@@ -2,7 +2,7 @@
  * Per-stage counters and the snapshot that goes into `RunResult.stats`. Counters are plain fields bumped on
  * the hot path; latency is timed on a sample of attempts to keep `performance.now()` off most items.
  */
-import type { RunStats, StageKind, StageStats } from '../types.js';
+import type { RunStats, StageKind, StageStats, WorkerInfo } from '../types.js';
 import { Reservoir } from './reservoir.js';
 
 // Time every attempt of the first 128, then one in 64: enough samples for slow stages, cheap for fast ones.
@@ -20,6 +20,8 @@ export class StageCounters {
   maxDepth = 0;
   startedAt = 0;
   endedAt = 0;
+  /** Announced with `out.total(n)`. */
+  total?: number;
   private tick = 0;
   readonly latency = new Reservoir(1024);
 
@@ -42,6 +44,8 @@ export interface StageShape {
   readonly counters: StageCounters;
   readonly active: number;
   readonly depth: number;
+  /** The strategy's workers, when it reports them. */
+  workers?(): readonly WorkerInfo[] | undefined;
 }
 
 export function snapshotStage(s: StageShape, now: number): StageStats {
@@ -52,6 +56,7 @@ export function snapshotStage(s: StageShape, now: number): StageStats {
   const throughput = activeMs > 0 ? ((s.kind === 'producer' ? c.out : c.done) / activeMs) * 1000 : 0;
   const busyMs = c.latency.mean() * (c.done + c.failed + c.retried);
   const utilization = activeMs > 0 ? Math.min(1, busyMs / (activeMs * s.concurrency)) : 0;
+  const workers = s.workers?.();
   return {
     stage: s.name, kind: s.kind, strategy: s.strategy, concurrency: s.concurrency,
     in: c.in, done: c.done, failed: c.failed, cancelled: c.cancelled, retried: c.retried, out: c.out, filtered: c.filtered,
@@ -59,6 +64,8 @@ export function snapshotStage(s: StageShape, now: number): StageStats {
     throughput: round(throughput), active: s.active,
     queue: { depth: s.depth, max: c.maxDepth, capacity: s.capacity },
     utilization: round(utilization),
+    ...(c.total === undefined ? {} : { total: c.total }),
+    ...(workers === undefined ? {} : { workers }),
   };
 }
 

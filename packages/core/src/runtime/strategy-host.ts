@@ -8,6 +8,7 @@ import { ErrorCodes, MinigunError, toError } from '../errors.js';
 import type { Emission, OpenTransport, StageInfo, StrategyHost, Transport } from '../strategy/strategy.js';
 import type { Output, RunContext } from '../types.js';
 import { drainProduced } from './drain.js';
+import { announceTotal } from './progress.js';
 import type { StageNode } from './stage-node.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
@@ -77,6 +78,7 @@ function capturing(node: StageNode, deps: HostDeps, sink: (e: Emission) => unkno
       deps.route(node, name); // fail fast on unknown names, inside the attempt
       return { emit: async (item) => void (await sink({ kind: 'emit', item, to: name })) };
     },
+    total: (n) => announceTotal(node.counters, n, deps.pipeline, node.name),
   };
   const ctx: RunContext = { ...node.ctx, collect: (key, value) => void sink({ kind: 'collect', key, value }) };
   return { out, ctx };

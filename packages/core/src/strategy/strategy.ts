@@ -3,7 +3,7 @@
  * packages/core/README.md ("Writing a strategy"). The built-in `inline` strategy is declared here too, but
  * the runner executes it directly (a synchronous fast path) rather than through an executor.
  */
-import type { StageKind } from '../types.js';
+import type { StageKind, WorkerInfo } from '../types.js';
 import type { ResolvedStageOptions } from '../definition/options.js';
 
 /** What a strategy is told about the stage it runs. */
@@ -51,6 +51,11 @@ export interface StageExecutor {
    * (backpressure stays about queueSize + concurrency). Default: the slots.
    */
   capacity?(): number;
+  /**
+   * The stage's live workers (id, pid or threadId, busy), for progress and the HUD. Optional; called at the
+   * progress interval only, so it may build a fresh array. Without it, progress shows the busy-slot count.
+   */
+  workers?(): readonly WorkerInfo[];
 }
 
 /** What the runner offers an executor. */

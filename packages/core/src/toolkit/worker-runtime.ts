@@ -204,6 +204,8 @@ export class WorkerRuntime {
         this.checkRoute(name);
         return { emit: (item) => push({ kind: 'emit', item, to: name }) };
       },
+      // Progress is the parent's: a total announced in a worker is not carried back (yet).
+      total: () => undefined,
     };
   }
 
