@@ -19,7 +19,9 @@ for (const { dir, rel, manifest } of packages) {
     continue;
   }
   console.log(`attw --pack ${rel}`);
-  const run = spawnSync(process.execPath, [attw, '--pack', dir, '--format', 'ascii'], { stdio: 'inherit' });
+  // ESM-only packages are checked without the CommonJS resolution modes.
+  const profile = manifest.minigun?.esmOnly === true ? ['--profile', 'esm-only'] : [];
+  const run = spawnSync(process.execPath, [attw, '--pack', dir, '--format', 'ascii', ...profile], { stdio: 'inherit' });
   if (run.status !== 0) failed.push(`${manifest.name}: attw exited with ${run.status ?? run.signal} (see its report above)`);
 }
 if (failed.length > 0) {

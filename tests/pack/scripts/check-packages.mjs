@@ -89,7 +89,9 @@ for (const { dir, rel, manifest } of packages) {
   } else {
     for (const [subpath, target] of Object.entries(exports)) {
       if (subpath === './package.json') continue;
-      for (const condition of ['import', 'require']) {
+      // ESM-only packages (manifest "minigun": { "esmOnly": true }, e.g. the CLI, whose terminal libraries are ESM-only) have no require entry.
+      const esmOnly = /** @type {{ esmOnly?: boolean } | undefined} */ (manifest.minigun)?.esmOnly === true;
+      for (const condition of esmOnly ? ['import'] : ['import', 'require']) {
         const entry = /** @type {Record<string, unknown> | undefined} */ (/** @type {Record<string, unknown>} */ (target)?.[condition]);
         const keys = entry !== undefined && typeof entry === 'object' ? Object.keys(entry) : [];
         if (keys[0] !== 'types' || !keys.includes('default')) {
