@@ -18,6 +18,8 @@ export class ChildWorker {
   exitCode: number | null = null;
   exitSignal: NodeJS.Signals | null = null;
   alive = true;
+  /** The worker id its setup gave it (`ctx.workerId` in the child); 0 until then. */
+  workerId = 0;
   /** Inputs run since it started (for recycling). */
   inputsDone = 0;
   /** Resident memory the child reported after its last chunk, in bytes. */
@@ -62,6 +64,7 @@ export class ChildWorker {
   }
 
   async setup(setup: WorkerSetup): Promise<HookReport> {
+    this.workerId = setup.workerId;
     this.send({ t: 'setup', setup });
     return this.expect((m) => (m.t === 'ready' ? m.hooks : undefined), 'starting');
   }

@@ -5,7 +5,7 @@
  * time" is when a spare is given its input: beforeFork runs then, then the state is snapshotted, then
  * afterFork runs in the child (DESIGN section 8).
  */
-import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost } from '@minigun/core';
+import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost, type WorkerInfo } from '@minigun/core';
 import { assertCloneable, deliverHookReport, deserializeError, emissionsOf, forkSetup } from '@minigun/core/toolkit';
 import { ChildWorker } from './child-worker.js';
 import type { ChildLauncher } from './launcher.js';
@@ -37,6 +37,11 @@ export class CowForkExecutor implements StageExecutor {
     host.signal.addEventListener('abort', () => {
       for (const child of this.live) child.send({ t: 'cancel' });
     }, { once: true });
+  }
+
+  /** Children running an input (spares waiting for one are not workers yet). */
+  workers(): WorkerInfo[] {
+    return [...this.live].filter((c) => c.alive && c.workerId > 0).map((c) => ({ id: c.workerId, pid: c.pid, busy: true }));
   }
 
   async execute(attempt: Attempt): Promise<Iterable<Emission> | AsyncIterable<Emission>> {

@@ -4,7 +4,7 @@
  * state across inputs. Children start on demand: beforeFork, fork, state snapshot, afterFork. Optional
  * recycling replaces a child after N inputs or above a memory limit.
  */
-import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost } from '@minigun/core';
+import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost, type WorkerInfo } from '@minigun/core';
 import { AttemptQueue, assertCloneable, deliverHookReport, emissionsOf, forkSetup, type InputOutcome, type QueuedAttempt } from '@minigun/core/toolkit';
 import { ChildWorker } from './child-worker.js';
 import type { ChildLauncher } from './launcher.js';
@@ -41,6 +41,10 @@ export class IpcForkExecutor implements StageExecutor {
     host.signal.addEventListener('abort', () => {
       for (const s of this.slots) s.child?.send({ t: 'cancel' });
     }, { once: true });
+  }
+
+  workers(): WorkerInfo[] {
+    return this.slots.flatMap((s) => (s.child?.alive === true && s.child.workerId > 0 ? [{ id: s.child.workerId, pid: s.child.pid, busy: s.busy }] : []));
   }
 
   capacity(): number {
