@@ -20,7 +20,7 @@ for (const { dir, rel, manifest } of packages) {
   }
   console.log(`attw --pack ${rel}`);
   // ESM-only packages are checked without the CommonJS resolution modes.
-  const profile = manifest.minigun?.esmOnly === true ? ['--profile', 'esm-only'] : [];
+  const profile = /** @type {{ esmOnly?: boolean } | undefined} */ (manifest.minigun)?.esmOnly === true ? ['--profile', 'esm-only'] : [];
   const run = spawnSync(process.execPath, [attw, '--pack', dir, '--format', 'ascii', ...profile], { stdio: 'inherit' });
   if (run.status !== 0) failed.push(`${manifest.name}: attw exited with ${run.status ?? run.signal} (see its report above)`);
 }
