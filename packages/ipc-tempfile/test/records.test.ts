@@ -88,6 +88,27 @@ describe('records on disk', () => {
     await expect(all(readRecords(file))).rejects.toMatchObject({ code: ErrorCodes.TRANSPORT, message: expect.stringContaining('bad magic') });
   });
 
+  it('checks large frames by their head and tail: a torn or damaged one is never delivered', async () => {
+    const file = join(scratch(), 'r.rec');
+    const big: Emission[] = [{ kind: 'emit', item: Buffer.alloc(1 << 20, 7) }, { kind: 'emit', item: 'after' }];
+    const ends = write(file, big);
+    const read = await all(readRecords(file));
+    expect(read).toHaveLength(2);
+    expect(Buffer.compare((read[0] as { item: Buffer }).item, Buffer.alloc(1 << 20, 7))).toBe(0);
+    expect(read[1]).toEqual(big[1]);
+    const full = readFileSync(file);
+    // Torn: the large frame cut short (and nothing after it) is dropped as a torn final frame.
+    writeFileSync(file, full.subarray(0, ends[0]! - 1000));
+    expect(await all(readRecords(file))).toEqual([]);
+    // Damaged at its start or its end: refused, with the next frame never reached.
+    for (const at of [HEADER_BYTES + 100, ends[0]! - 100]) {
+      const damaged = Buffer.from(full);
+      damaged[at]! ^= 0xff;
+      writeFileSync(file, damaged);
+      await expect(all(readRecords(file))).rejects.toMatchObject({ code: ErrorCodes.TRANSPORT, message: expect.stringContaining('checksum') });
+    }
+  });
+
   it('names the file when it is missing', async () => {
     await expect(all(readRecords('/nonexistent/minigun.rec'))).rejects.toMatchObject({ code: ErrorCodes.TRANSPORT, message: expect.stringContaining('/nonexistent/minigun.rec') });
   });
