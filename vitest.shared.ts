@@ -31,6 +31,8 @@ export default defineConfig({
     pool: 'forks',
     // The JSON report lets .ci/run print one 'N passed, N failed' line for the whole repository.
     reporters: process.env.MINIGUN_TEST_REPORT ? ['default', 'json'] : ['default'],
-    outputFile: process.env.MINIGUN_TEST_REPORT ? { json: `${process.env.MINIGUN_TEST_REPORT}/${process.cwd().split('/').slice(-2).join('-')}.json` } : undefined,
+    outputFile: process.env.MINIGUN_TEST_REPORT
+      ? { json: `${process.env.MINIGUN_TEST_REPORT}/${process.cwd().split('/').slice(-2).join('-')}.json` }
+      : undefined,
   },
 });

@@ -56,16 +56,23 @@ export function parseCommand(argv: readonly string[], terminal: Terminal): Comma
   if (command !== 'run') throw new UsageError(`Unknown command "${command}". The only command is "run": minigun run <module> [options].`);
   if (module === undefined) throw new UsageError('"minigun run" needs the module that exports the pipeline: minigun run ./pipeline.ts');
   if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}": "minigun run" takes one module (options start with --).`);
-  if (values.hud === true && values.json === true) throw new UsageError('--hud and --json cannot be combined: the HUD takes the terminal, --json writes machine-readable output. Pick one.');
+  if (values.hud === true && values.json === true)
+    throw new UsageError('--hud and --json cannot be combined: the HUD takes the terminal, --json writes machine-readable output. Pick one.');
   if (values.hud === true && values['no-progress'] === true) throw new UsageError('--hud and --no-progress cannot be combined. Pick one.');
   if (values.progress === true && values['no-progress'] === true) throw new UsageError('--progress and --no-progress cannot be combined. Pick one.');
-  if (values.hud === true && !terminal.isTTY) throw new UsageError('--hud needs a terminal, but stdout is not one (piped or redirected). Use --progress or --json instead.');
+  if (values.hud === true && !terminal.isTTY)
+    throw new UsageError('--hud needs a terminal, but stdout is not one (piped or redirected). Use --progress or --json instead.');
   const json = values.json === true;
   const display: Display =
-    values.hud === true ? 'hud'
-      : values.progress === true ? 'progress'
-        : values['no-progress'] === true || json ? 'none'
-          : terminal.isTTY && !terminal.ci ? 'progress' : 'none';
+    values.hud === true
+      ? 'hud'
+      : values.progress === true
+        ? 'progress'
+        : values['no-progress'] === true || json
+          ? 'none'
+          : terminal.isTTY && !terminal.ci
+            ? 'progress'
+            : 'none';
   return {
     command: 'run',
     module,

@@ -26,7 +26,9 @@ export function childProcesses(ppid = process.pid): ChildProcessInfo[] {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (Number(rest[1]) !== ppid || rest[0] === 'Z') continue;
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
+        .split('\0')
+        .filter((a) => a !== '');
       const script = argv.slice(1).find((a) => !a.startsWith('-'));
       out.push({ pid: Number(entry), command: [basename(argv[0] ?? '?'), script === undefined ? '' : basename(script)].join(' ').trim() });
     } catch {

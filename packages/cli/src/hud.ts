@@ -12,7 +12,12 @@ const ENTER = '\x1b[?1049h\x1b[?25l';
 const LEAVE = '\x1b[?25h\x1b[?1049l';
 
 export interface HudStreams {
-  readonly output: NodeJS.WritableStream & { columns?: number; rows?: number; on(event: 'resize', fn: () => void): unknown; off(event: 'resize', fn: () => void): unknown };
+  readonly output: NodeJS.WritableStream & {
+    columns?: number;
+    rows?: number;
+    on(event: 'resize', fn: () => void): unknown;
+    off(event: 'resize', fn: () => void): unknown;
+  };
   readonly input: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?(mode: boolean): unknown };
 }
 

@@ -15,7 +15,13 @@ const BRAND = Symbol.for('minigun.pipeline');
 /** What the CLI needs of a pipeline (structural: it may come from another copy of core). */
 export interface RunnablePipeline {
   readonly name: string;
-  readonly stages: ReadonlyArray<{ readonly name: string; readonly kind: StageKind; readonly strategy: string; readonly concurrency: number; readonly to: readonly string[] }>;
+  readonly stages: ReadonlyArray<{
+    readonly name: string;
+    readonly kind: StageKind;
+    readonly strategy: string;
+    readonly concurrency: number;
+    readonly to: readonly string[];
+  }>;
   run(options: RunOptions): Promise<RunResult>;
 }
 
@@ -32,16 +38,19 @@ export async function loadPipeline(module: string, name: string | undefined, cwd
     exports = await importPipelineModule(pathToFileURL(path).href);
   } catch (e) {
     const cause = (e as { cause?: unknown }).cause;
-    const message = cause instanceof Error ? cause.stack ?? cause.message : (e as Error).message;
+    const message = cause instanceof Error ? (cause.stack ?? cause.message) : (e as Error).message;
     throw new ModuleLoadError(`Importing ${path} failed:\n${message}`);
   }
   const found = pipelinesIn(exports);
   if (found.length === 0) {
-    throw new UsageError(`${path} exports no pipeline. Export the one to run, e.g. export const etl = pipeline('etl', { module: import.meta.url }, (p) => { … });`);
+    throw new UsageError(
+      `${path} exports no pipeline. Export the one to run, e.g. export const etl = pipeline('etl', { module: import.meta.url }, (p) => { … });`,
+    );
   }
   if (name !== undefined) {
     const match = found.find((p) => p.name === name);
-    if (match === undefined) throw new UsageError(`${path} exports no pipeline named "${name}". Its pipelines: ${names(found)}. Pass one of them to --pipeline.`);
+    if (match === undefined)
+      throw new UsageError(`${path} exports no pipeline named "${name}". Its pipelines: ${names(found)}. Pass one of them to --pipeline.`);
     return match;
   }
   if (found.length === 1) return found[0]!;

@@ -27,15 +27,27 @@ export async function usePlugins(specs: readonly string[], registry: Registry, c
     try {
       await importFrom(`${spec}/register`, cwd);
     } catch {
-      throw new UsageError(`--use ${spec}: the package exports no Minigun plugin (an object { name, strategies?, transports? }, or a factory such as forkStrategies() returning one) and has no "${spec}/register" entry. Is it a Minigun plugin package?`);
+      throw new UsageError(
+        `--use ${spec}: the package exports no Minigun plugin (an object { name, strategies?, transports? }, or a factory such as forkStrategies() returning one) and has no "${spec}/register" entry. Is it a Minigun plugin package?`,
+      );
     }
   }
 }
 
 function pluginIn(exports: Record<string, unknown>): MinigunPlugin | undefined {
-  const candidates: unknown[] = [exports.default, ...Object.entries(exports).filter(([k]) => k !== 'default').map(([, v]) => v)];
+  const candidates: unknown[] = [
+    exports.default,
+    ...Object.entries(exports)
+      .filter(([k]) => k !== 'default')
+      .map(([, v]) => v),
+  ];
   for (const c of candidates) if (isPlugin(c)) return c;
-  const factories = [exports.default, ...Object.entries(exports).filter(([k]) => FACTORY_NAME.test(k)).map(([, v]) => v)];
+  const factories = [
+    exports.default,
+    ...Object.entries(exports)
+      .filter(([k]) => FACTORY_NAME.test(k))
+      .map(([, v]) => v),
+  ];
   for (const f of factories) {
     if (typeof f !== 'function') continue;
     let made: unknown;
@@ -86,7 +98,7 @@ function resolveEsm(spec: string, cwd: string): string | undefined {
     return undefined;
   }
   const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: Record<string, unknown>; module?: string; main?: string };
-  const target = pkg.exports === undefined ? (subpath === '.' ? pkg.module ?? pkg.main : subpath) : esmTarget(pkg.exports[subpath]);
+  const target = pkg.exports === undefined ? (subpath === '.' ? (pkg.module ?? pkg.main) : subpath) : esmTarget(pkg.exports[subpath]);
   return target === undefined ? undefined : join(dirname(manifest), target);
 }
 

@@ -7,7 +7,11 @@ import type { ProgressEvent, StageProgress } from '@minigun/core';
 import { count, how, ms, padEnd, padStart, percent, rate } from './format.js';
 
 export function progressHeader(e: ProgressEvent): string {
-  const parts = [pc.bold(e.pipeline), ms(e.elapsedMs), `produced ${count(e.produced)}${e.total === undefined ? '' : `/${count(e.total)} ${percent(e.total === 0 ? 1 : e.produced / e.total)}`}`];
+  const parts = [
+    pc.bold(e.pipeline),
+    ms(e.elapsedMs),
+    `produced ${count(e.produced)}${e.total === undefined ? '' : `/${count(e.total)} ${percent(e.total === 0 ? 1 : e.produced / e.total)}`}`,
+  ];
   if (e.etaMs !== undefined && !e.final) parts.push(eta(e.etaMs));
   if (e.bottleneck !== undefined) parts.push(`bottleneck ${pc.yellow(e.bottleneck)}`);
   return parts.join('  ');
@@ -21,7 +25,9 @@ export function progressBlock(e: ProgressEvent): string {
 }
 
 export function progressLine(e: ProgressEvent): string {
-  const stages = Object.values(e.stages).map((s) => `${s.stage} ${s.kind === 'producer' ? `out ${count(s.out)}` : `done ${count(s.done)}`}${s.failed > 0 ? ` failed ${count(s.failed)}` : ''}`);
+  const stages = Object.values(e.stages).map(
+    (s) => `${s.stage} ${s.kind === 'producer' ? `out ${count(s.out)}` : `done ${count(s.done)}`}${s.failed > 0 ? ` failed ${count(s.failed)}` : ''}`,
+  );
   return `[${ms(e.elapsedMs)}] ${e.pipeline}: ${stages.join(' · ')}${e.etaMs === undefined || e.final ? '' : ` | ${eta(e.etaMs)}`}`;
 }
 

@@ -20,7 +20,9 @@ export function formatReport(result: RunResult): string {
   lines.push('', table(stages, result.stats.bottleneck), '');
   if (result.stats.bottleneck !== undefined) {
     const b = result.stats.stages[result.stats.bottleneck]!;
-    lines.push(`Bottleneck: ${pc.yellow(b.stage)} (${how(b.strategy, b.concurrency)}, busy ${percent(b.utilization)} of its active time, p50 ${ms(b.latency.p50)})`);
+    lines.push(
+      `Bottleneck: ${pc.yellow(b.stage)} (${how(b.strategy, b.concurrency)}, busy ${percent(b.utilization)} of its active time, p50 ${ms(b.latency.p50)})`,
+    );
   }
   lines.push(...failures(result));
   return lines.join('\n');

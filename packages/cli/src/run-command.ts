@@ -23,7 +23,13 @@ export interface CliEnvironment extends ViewStreams {
 }
 
 /** Run errors that are the caller's to fix (a missing plugin, a module option): usage errors, with a hint. */
-const SETUP_CODES: ReadonlySet<string> = new Set([ErrorCodes.UNKNOWN_STRATEGY, ErrorCodes.UNKNOWN_TRANSPORT, ErrorCodes.MODULE_REQUIRED, ErrorCodes.TS_LOADER, ErrorCodes.INVALID_OPTION]);
+const SETUP_CODES: ReadonlySet<string> = new Set([
+  ErrorCodes.UNKNOWN_STRATEGY,
+  ErrorCodes.UNKNOWN_TRANSPORT,
+  ErrorCodes.MODULE_REQUIRED,
+  ErrorCodes.TS_LOADER,
+  ErrorCodes.INVALID_OPTION,
+]);
 
 export async function runCli(argv: readonly string[], io: CliEnvironment): Promise<number> {
   const fail = (message: string, code: number): number => {
@@ -42,7 +48,8 @@ export async function runCli(argv: readonly string[], io: CliEnvironment): Promi
     if (e instanceof ModuleLoadError) return fail(e.message, EXIT.failed);
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && SETUP_CODES.has(code)) {
-      const hint = code === ErrorCodes.UNKNOWN_STRATEGY || code === ErrorCodes.UNKNOWN_TRANSPORT ? ' From the command line: minigun run <module> --use <package>.' : '';
+      const hint =
+        code === ErrorCodes.UNKNOWN_STRATEGY || code === ErrorCodes.UNKNOWN_TRANSPORT ? ' From the command line: minigun run <module> --use <package>.' : '';
       return fail(`the run could not start: ${(e as Error).message}${hint}`, EXIT.usage);
     }
     return fail(`internal error: ${(e as Error).stack ?? String(e)}`, EXIT.failed);
@@ -95,5 +102,9 @@ function readState(path: string): unknown {
 
 function isCi(env: Readonly<Record<string, string | undefined>>): boolean {
   const ci = env.CI;
-  return (ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false') || env.CONTINUOUS_INTEGRATION !== undefined || env.GITHUB_ACTIONS !== undefined;
+  return (
+    (ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false') ||
+    env.CONTINUOUS_INTEGRATION !== undefined ||
+    env.GITHUB_ACTIONS !== undefined
+  );
 }

@@ -5,17 +5,55 @@ import { stripAnsi } from './cli';
 
 function stage(name: string, over: Partial<StageProgress>): StageProgress {
   return {
-    stage: name, kind: 'processor', strategy: 'inline', concurrency: 1, in: 0, done: 0, failed: 0, cancelled: 0, retried: 0, out: 0, filtered: 0,
-    latency: { p50: 0, p90: 0, p99: 0, samples: 0 }, throughput: 0, active: 0, queue: { depth: 0, max: 0, capacity: 1000 }, utilization: 0, rate: 0,
+    stage: name,
+    kind: 'processor',
+    strategy: 'inline',
+    concurrency: 1,
+    in: 0,
+    done: 0,
+    failed: 0,
+    cancelled: 0,
+    retried: 0,
+    out: 0,
+    filtered: 0,
+    latency: { p50: 0, p90: 0, p99: 0, samples: 0 },
+    throughput: 0,
+    active: 0,
+    queue: { depth: 0, max: 0, capacity: 1000 },
+    utilization: 0,
+    rate: 0,
     ...over,
   };
 }
 
 const event: ProgressEvent = {
-  pipeline: 'etl', pid: 100, seq: 3, final: false, produced: 50, total: 200, etaMs: 3000, elapsedMs: 1000, bottleneck: 'save',
+  pipeline: 'etl',
+  pid: 100,
+  seq: 3,
+  final: false,
+  produced: 50,
+  total: 200,
+  etaMs: 3000,
+  elapsedMs: 1000,
+  bottleneck: 'save',
   stages: {
     gen: stage('gen', { kind: 'producer', in: 1, out: 50, total: 200, active: 1, rate: 50 }),
-    save: stage('save', { strategy: 'ipc-fork', concurrency: 2, in: 40, done: 30, failed: 2, active: 2, rate: 30, utilization: 0.97, latency: { p50: 60, p90: 80, p99: 95, samples: 32 }, queue: { depth: 8, max: 9, capacity: 16 }, workers: [{ id: 1, pid: 201, busy: true }, { id: 2, pid: 202, busy: false }] }),
+    save: stage('save', {
+      strategy: 'ipc-fork',
+      concurrency: 2,
+      in: 40,
+      done: 30,
+      failed: 2,
+      active: 2,
+      rate: 30,
+      utilization: 0.97,
+      latency: { p50: 60, p90: 80, p99: 95, samples: 32 },
+      queue: { depth: 8, max: 9, capacity: 16 },
+      workers: [
+        { id: 1, pid: 201, busy: true },
+        { id: 2, pid: 202, busy: false },
+      ],
+    }),
   },
 };
 const stages = [
@@ -25,7 +63,9 @@ const stages = [
 
 describe('renderFrame', () => {
   it('draws a frame of the given size with graph, rows, workers, child processes and bottleneck', () => {
-    const frame = stripAnsi(renderFrame(event, stages, { columns: 100, rows: 22, paused: true, stopping: false, children: [{ pid: 201, command: 'node child.js' }] }));
+    const frame = stripAnsi(
+      renderFrame(event, stages, { columns: 100, rows: 22, paused: true, stopping: false, children: [{ pid: 201, command: 'node child.js' }] }),
+    );
     const lines = frame.split('\n');
     expect(lines).toHaveLength(22);
     expect(lines.every((l) => l.length <= 100)).toBe(true);

@@ -16,7 +16,10 @@ function hud(args: readonly string[], keys?: string) {
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   if (keys !== undefined) {
-    void waitFor(() => out.includes('MINIGUN'), 20_000, 'the first frame').then(() => child.stdin.write(keys), () => undefined);
+    void waitFor(() => out.includes('MINIGUN'), 20_000, 'the first frame').then(
+      () => child.stdin.write(keys),
+      () => undefined,
+    );
   }
   return { child, exited, output: () => out };
 }

@@ -7,7 +7,9 @@ describe('toJson', () => {
     cyclic.self = cyclic;
     const shared = { x: 1 };
     const error = Object.assign(new TypeError('bad'), { code: 'E_BAD' });
-    expect(toJson({ error, map: new Map([['k', 1]]), set: new Set([1, 2]), big: 10n, fn: () => 1, nan: NaN, cyclic, pair: [shared, shared], date: new Date(0) })).toEqual({
+    expect(
+      toJson({ error, map: new Map([['k', 1]]), set: new Set([1, 2]), big: 10n, fn: () => 1, nan: NaN, cyclic, pair: [shared, shared], date: new Date(0) }),
+    ).toEqual({
       error: { name: 'TypeError', message: 'bad', code: 'E_BAD' },
       map: { k: 1 },
       set: [1, 2],

@@ -27,14 +27,19 @@ describe('minigun run --json', () => {
     const expected = Array.from({ length: 40 }, (_, i) => (i + 1) ** 2).filter((x) => x !== 169);
     expect([...result.collected.squares!].sort((a, b) => a - b)).toEqual(expected);
     // Error objects become { name, message }: no stack in machine output.
-    expect(result.errors).toEqual([{ kind: 'item', stage: 'square', message: 'unlucky 13', input: 13, attempts: 1, error: { name: 'Error', message: 'unlucky 13' } }]);
+    expect(result.errors).toEqual([
+      { kind: 'item', stage: 'square', message: 'unlucky 13', input: 13, attempts: 1, error: { name: 'Error', message: 'unlucky 13' } },
+    ]);
   });
 
   it('with --progress, writes NDJSON: progress events, then the result', async () => {
     const dir = tempDir();
     const r = await cli(['run', fixture('numbers.mjs'), '--json', '--progress', '--interval', '20', '--state', stateFile(dir, { n: 60, ms: 10 })]);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; seq?: number; final?: boolean; produced?: number; total?: number; status?: string; stats?: unknown });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; seq?: number; final?: boolean; produced?: number; total?: number; status?: string; stats?: unknown });
     const events = lines.filter((l) => l.type === 'progress');
     expect(events.length).toBeGreaterThanOrEqual(2);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));

@@ -6,7 +6,18 @@ afterAll(cleanupDirs);
 describe('signals under minigun run', () => {
   it('first SIGINT: graceful cancel, afterRun runs, summary printed, exit 130, no child left (ipc-fork)', async () => {
     const dir = tempDir();
-    const run = start(['run', fixture('slow-fork.mjs'), '--pipeline', 'slow-ipc', '--use', '@minigun/strategy-fork', '--grace', '500', '--state', stateFile(dir, { dir, count: 6, ms: 60_000 })]);
+    const run = start([
+      'run',
+      fixture('slow-fork.mjs'),
+      '--pipeline',
+      'slow-ipc',
+      '--use',
+      '@minigun/strategy-fork',
+      '--grace',
+      '500',
+      '--state',
+      stateFile(dir, { dir, count: 6, ms: 60_000 }),
+    ]);
     try {
       await waitFor(() => files(dir, 'started-').length >= 2, 25_000, `two inputs to start (stderr: ${run.stderr()})`);
       const children = minigunChildren(run.child.pid!);
@@ -28,7 +39,19 @@ describe('signals under minigun run', () => {
 
   it('second SIGINT: stops at once, without waiting for the grace period (cow-fork)', async () => {
     const dir = tempDir();
-    const run = start(['run', fixture('slow-fork.mjs'), '--pipeline', 'slow-cow', '--use', '@minigun/strategy-fork', '--grace', '60000', '--json', '--state', stateFile(dir, { dir, count: 6, ms: 60_000 })]);
+    const run = start([
+      'run',
+      fixture('slow-fork.mjs'),
+      '--pipeline',
+      'slow-cow',
+      '--use',
+      '@minigun/strategy-fork',
+      '--grace',
+      '60000',
+      '--json',
+      '--state',
+      stateFile(dir, { dir, count: 6, ms: 60_000 }),
+    ]);
     try {
       await waitFor(() => files(dir, 'started-').length >= 2, 25_000, `two inputs to start (stderr: ${run.stderr()})`);
       const children = minigunChildren(run.child.pid!);

@@ -39,7 +39,16 @@ try {
   report = { n, ms, rate: n / (ms / 1000), maxRssMB: process.resourceUsage().maxRSS / 1024, hwmMB: hwmMB(), value, expected: expectedSum(n) };
 } catch (e) {
   const ms = performance.now() - t0;
-  report = { n, ms, rate: 0, maxRssMB: process.resourceUsage().maxRSS / 1024, hwmMB: hwmMB(), value: NaN, expected: expectedSum(n), error: e instanceof Error ? e.message : String(e) };
+  report = {
+    n,
+    ms,
+    rate: 0,
+    maxRssMB: process.resourceUsage().maxRSS / 1024,
+    hwmMB: hwmMB(),
+    value: NaN,
+    expected: expectedSum(n),
+    error: e instanceof Error ? e.message : String(e),
+  };
 }
 if (process.send !== undefined) process.send(report, () => process.disconnect());
 else console.log(JSON.stringify(report));

@@ -49,7 +49,11 @@ function parseArgs(argv: readonly string[]): Args {
         args.n = int(value());
         break;
       case '--only':
-        args.only = new Set(value().split(',').map((s) => s.trim()));
+        args.only = new Set(
+          value()
+            .split(',')
+            .map((s) => s.trim()),
+        );
         break;
       case '--rss-n':
         args.rssN = value().split(',').map(int);
@@ -103,7 +107,16 @@ function printWorkload(w: WorkloadResult, runs: number): void {
 
 function printRss(rows: readonly RssRow[]): void {
   console.log(`\nW4  peak RSS of workload 1 in Minigun, one fresh child process per N (target < ${RSS_TARGET_MB} MB, judged on plain node)`);
-  const header = [pad('child', 20), pad('N', 12), lpad('maxRSS MB', 10), lpad('VmHWM', 7), lpad('Δ floor', 9), lpad('M/s', 7), lpad('ms', 7), '  target  sum'].join('');
+  const header = [
+    pad('child', 20),
+    pad('N', 12),
+    lpad('maxRSS MB', 10),
+    lpad('VmHWM', 7),
+    lpad('Δ floor', 9),
+    lpad('M/s', 7),
+    lpad('ms', 7),
+    '  target  sum',
+  ].join('');
   console.log(header);
   console.log('-'.repeat(header.length + 6));
   for (const r of rows) {
@@ -126,7 +139,9 @@ function printRss(rows: readonly RssRow[]): void {
   }
   const floorOf = (mode: RssRow['mode']): number => rows.find((x) => x.mode === mode && x.n === 0)?.maxRssMB ?? NaN;
   const loader = floorOf('tsx') - floorOf('plain');
-  console.log(`  (one cold run per child: throughput includes JIT warm-up${Number.isFinite(loader) ? `; the tsx loader alone adds ${loader.toFixed(1)} MB to the floor` : ''})`);
+  console.log(
+    `  (one cold run per child: throughput includes JIT warm-up${Number.isFinite(loader) ? `; the tsx loader alone adds ${loader.toFixed(1)} MB to the floor` : ''})`,
+  );
 }
 
 async function main(): Promise<number> {
@@ -162,7 +177,8 @@ async function main(): Promise<number> {
     const r = await measureWorkload(w, args.runs, log);
     results.push(r);
     if (!args.json) printWorkload(r, args.runs);
-    if (!args.json && r.id === 'w5') console.log(`  (${progressSent.events} progress events, ${progressSent.chars.toLocaleString('en-US')} JSON characters over all runs)`);
+    if (!args.json && r.id === 'w5')
+      console.log(`  (${progressSent.events} progress events, ${progressSent.chars.toLocaleString('en-US')} JSON characters over all runs)`);
   }
 
   const rss: RssRow[] = [];
@@ -180,7 +196,10 @@ async function main(): Promise<number> {
       : { ratioBest: w1Ratio.best, ratioMedian: w1Ratio.median, verdict: w1Ratio.best >= 1 ? 'PASS' : w1Ratio.best < 0.5 ? 'FAIL (defect: < 0.5)' : 'FAIL' };
   const w5 = results.find((r) => r.id === 'w5');
   const w5Ratio = w5 === undefined ? undefined : ratiosOf(w5)[0];
-  const progressTarget = w5Ratio === undefined ? undefined : { ratioBest: w5Ratio.best, ratioMedian: w5Ratio.median, events: progressSent.events, verdict: w5Ratio.median >= 0.95 ? 'PASS' : 'FAIL' };
+  const progressTarget =
+    w5Ratio === undefined
+      ? undefined
+      : { ratioBest: w5Ratio.best, ratioMedian: w5Ratio.median, events: progressSent.events, verdict: w5Ratio.median >= 0.95 ? 'PASS' : 'FAIL' };
   // Judged on plain node (the published artifact as users run it); the tsx rows carry the loader thread.
   const measuredRss = rss.filter((r) => r.n > 0 && r.mode === 'plain');
   const rssTarget =
@@ -195,16 +214,35 @@ async function main(): Promise<number> {
   const elapsedS = (performance.now() - started) / 1000;
 
   if (args.json) {
-    console.log(JSON.stringify({ env, workloads: results, ratios: results.flatMap(ratiosOf), rss, targets: { throughput: throughputTarget, rss: rssTarget, progress: progressTarget }, wrong, elapsedS }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          env,
+          workloads: results,
+          ratios: results.flatMap(ratiosOf),
+          rss,
+          targets: { throughput: throughputTarget, rss: rssTarget, progress: progressTarget },
+          wrong,
+          elapsedS,
+        },
+        null,
+        2,
+      ),
+    );
   } else {
     console.log('\nTargets');
     if (throughputTarget !== undefined) {
-      console.log(`  W1 minigun / stream.pipeline (fast Readable) ≥ 1.0: ${throughputTarget.ratioBest.toFixed(2)}x best, ${throughputTarget.ratioMedian.toFixed(2)}x median → ${throughputTarget.verdict}`);
+      console.log(
+        `  W1 minigun / stream.pipeline (fast Readable) ≥ 1.0: ${throughputTarget.ratioBest.toFixed(2)}x best, ${throughputTarget.ratioMedian.toFixed(2)}x median → ${throughputTarget.verdict}`,
+      );
     }
     if (progressTarget !== undefined) {
-      console.log(`  W5 with progress / without ≥ 0.95 (overhead < 5 %, median): ${progressTarget.ratioBest.toFixed(3)}x best, ${progressTarget.ratioMedian.toFixed(3)}x median → ${progressTarget.verdict}`);
+      console.log(
+        `  W5 with progress / without ≥ 0.95 (overhead < 5 %, median): ${progressTarget.ratioBest.toFixed(3)}x best, ${progressTarget.ratioMedian.toFixed(3)}x median → ${progressTarget.verdict}`,
+      );
     }
-    if (rssTarget !== undefined) console.log(`  W4 peak RSS < ${RSS_TARGET_MB} MB for every N (plain node): max ${rssTarget.maxMB.toFixed(1)} MB → ${rssTarget.verdict}`);
+    if (rssTarget !== undefined)
+      console.log(`  W4 peak RSS < ${RSS_TARGET_MB} MB for every N (plain node): max ${rssTarget.maxMB.toFixed(1)} MB → ${rssTarget.verdict}`);
     console.log(wrong.length === 0 ? '\nAll variants computed the expected sums.' : `\nWRONG RESULTS:\n  ${wrong.join('\n  ')}`);
     console.log(`Total ${elapsedS.toFixed(1)} s.`);
   }

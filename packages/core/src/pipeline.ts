@@ -63,7 +63,8 @@ export class Pipeline<S = unknown> {
         { pipeline: this.name },
       );
     }
-    if (options === null || typeof options !== 'object') throw new MinigunError(ErrorCodes.INVALID_OPTION, `run() of pipeline "${this.name}" expects an options object.`);
+    if (options === null || typeof options !== 'object')
+      throw new MinigunError(ErrorCodes.INVALID_OPTION, `run() of pipeline "${this.name}" expects an options object.`);
     if (options.graceMs !== undefined && !(typeof options.graceMs === 'number' && options.graceMs >= 0)) {
       throw new MinigunError(ErrorCodes.INVALID_OPTION, `run() of pipeline "${this.name}": graceMs must be a number of milliseconds >= 0.`);
     }
@@ -111,7 +112,8 @@ export class Pipeline<S = unknown> {
     checkPipelineName(name);
     const def = copyDefinition(this.definition, name, options.module);
     if (options.defaults !== undefined) def.defaults = { ...def.defaults, ...(options.defaults as object) };
-    if (typeof define !== 'function') throw new MinigunError(ErrorCodes.INVALID_OPTION, `extend("${name}") of pipeline "${this.name}" needs a define function (p) => { … }.`);
+    if (typeof define !== 'function')
+      throw new MinigunError(ErrorCodes.INVALID_OPTION, `extend("${name}") of pipeline "${this.name}" needs a define function (p) => { … }.`);
     define(new PipelineBuilder<S2>(def, name));
     return new Pipeline<S2>(def);
   }
@@ -119,7 +121,10 @@ export class Pipeline<S = unknown> {
 
 function checkPipelineName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || name === '' || name.includes('/')) {
-    throw new MinigunError(ErrorCodes.INVALID_NAME, `Invalid pipeline name ${typeof name === 'string' ? `"${name}"` : `of type ${typeof name}`}: use a non-empty string without "/".`);
+    throw new MinigunError(
+      ErrorCodes.INVALID_NAME,
+      `Invalid pipeline name ${typeof name === 'string' ? `"${name}"` : `of type ${typeof name}`}: use a non-empty string without "/".`,
+    );
   }
 }
 
@@ -132,7 +137,8 @@ export function pipeline<S = unknown>(name: string, options: PipelineOptions<S>,
 export function pipeline<S = unknown>(name: string, a: PipelineOptions<S> | DefineFn<S>, b?: DefineFn<S>): Pipeline<S> {
   checkPipelineName(name);
   const [options, define] = typeof a === 'function' ? [{} as PipelineOptions<S>, a] : [a ?? {}, b];
-  if (typeof define !== 'function') throw new MinigunError(ErrorCodes.INVALID_OPTION, `pipeline("${name}") needs a define function (p) => { … } as its last argument.`);
+  if (typeof define !== 'function')
+    throw new MinigunError(ErrorCodes.INVALID_OPTION, `pipeline("${name}") needs a define function (p) => { … } as its last argument.`);
   if (options.module !== undefined && typeof options.module !== 'string') {
     throw new MinigunError(ErrorCodes.INVALID_OPTION, `pipeline("${name}"): module must be a string (import.meta.url or __filename).`);
   }

@@ -32,7 +32,11 @@ describe('p.batch(n)', () => {
       p.consumer('save', (b: number[], _o, ctx) => ctx.collect('batches', b));
     });
     const r = await p.run();
-    expect(r.collected.batches).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(r.collected.batches).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     expect(r.stats.stages.batch!.out).toBe(3);
   });
 
@@ -202,7 +206,10 @@ describe('custom accumulators', () => {
     });
     const r = await p.run();
     expect(r.status).toBe('completed');
-    expect(r.collected.batches).toEqual([[1, 2], [5, 6]]);
+    expect(r.collected.batches).toEqual([
+      [1, 2],
+      [5, 6],
+    ]);
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]!.stage).toBe('acc');
     expect(r.errors[0]!.message).toContain('bad batch');
@@ -233,7 +240,11 @@ describe('key grouping', () => {
     }
     expect(batches.flat().sort((a, b) => a - b)).toEqual(range(11));
     // full batches flush as soon as they fill, in arrival order
-    expect(batches.slice(0, 3)).toEqual([[1, 4], [2, 5], [3, 6]]);
+    expect(batches.slice(0, 3)).toEqual([
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
     // keys 1, 2, 0 hold 4, 4, 3 items: 2 + 2 + 2 batches
     expect(batches).toHaveLength(6);
     expect(r.stats.stages.byMod!.out).toBe(6);
@@ -315,7 +326,10 @@ describe('accumulators ignore contexts', () => {
       p.consumer('save', (b: number[], _o, ctx) => ctx.collect('batches', b));
     });
     const r = await p.run();
-    expect(r.collected.batches).toEqual([[1, 2], [3, 4]]);
+    expect(r.collected.batches).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(r.collected.skipped).toBeUndefined();
   });
 });

@@ -32,7 +32,10 @@ describe('run({ progress })', () => {
   it('has no total or ETA when a producer announced none', async () => {
     const events: ProgressEvent[] = [];
     const p = pipeline('progress-no-total', (p) => {
-      p.producer('a', (out) => { out.total(3); return [1, 2, 3]; });
+      p.producer('a', (out) => {
+        out.total(3);
+        return [1, 2, 3];
+      });
       p.producer('b', () => [4]);
       p.consumer('c', () => undefined);
     });
@@ -47,7 +50,11 @@ describe('run({ progress })', () => {
     const p = pipeline('progress-throws', (p) => {
       p.producer('gen', () => [1]);
     });
-    const r = await p.run({ progress: () => { throw new Error('display broke'); } });
+    const r = await p.run({
+      progress: () => {
+        throw new Error('display broke');
+      },
+    });
     expect(r.status).toBe('completed');
     expect(r.errors).toMatchObject([{ kind: 'hook', hook: 'progress', message: 'display broke' }]);
   });

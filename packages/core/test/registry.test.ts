@@ -47,7 +47,9 @@ describe('validation before a run starts', () => {
 
   it('an unknown strategy of ours names the package to install, and starts nothing', async () => {
     events.length = 0;
-    const err = await make('cow-fork').run({ registry: new Registry() }).catch((e: unknown) => e);
+    const err = await make('cow-fork')
+      .run({ registry: new Registry() })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MinigunError);
     expect((err as MinigunError).code).toBe(ErrorCodes.UNKNOWN_STRATEGY);
     expect((err as Error).message).toContain('@minigun/strategy-fork');
@@ -67,7 +69,9 @@ describe('validation before a run starts', () => {
 
   it('an unknown transport names its package', async () => {
     events.length = 0;
-    const err = (await make('deferred', { transport: 'tempfile' }).run({ registry: new Registry().use(deferredPlugin) }).catch((e: unknown) => e)) as MinigunError;
+    const err = (await make('deferred', { transport: 'tempfile' })
+      .run({ registry: new Registry().use(deferredPlugin) })
+      .catch((e: unknown) => e)) as MinigunError;
     expect(err.code).toBe(ErrorCodes.UNKNOWN_TRANSPORT);
     expect(err.message).toContain('@minigun/ipc-tempfile');
     expect(events).toEqual([]);
@@ -76,7 +80,9 @@ describe('validation before a run starts', () => {
   it('an isolated stage without module fails before any stage starts, saying how to fix it', async () => {
     events.length = 0;
     const registry = new Registry().use({ name: 'iso', strategies: [isolatedStrategy] });
-    const err = (await make('isolated-test').run({ registry }).catch((e: unknown) => e)) as MinigunError;
+    const err = (await make('isolated-test')
+      .run({ registry })
+      .catch((e: unknown) => e)) as MinigunError;
     expect(err.code).toBe(ErrorCodes.MODULE_REQUIRED);
     expect(err.message).toContain('import.meta.url');
     expect(events).toEqual([]);
@@ -92,7 +98,9 @@ describe('validation before a run starts', () => {
         if (stage.kind === 'consumer') throw new MinigunError(ErrorCodes.INVALID_OPTION, `picky cannot run consumer "${stage.stage}"`);
       },
     };
-    await expect(make('picky').run({ registry: new Registry().use({ name: 'picky', strategies: [picky] }) })).rejects.toThrow(/picky cannot run consumer "save"/);
+    await expect(make('picky').run({ registry: new Registry().use({ name: 'picky', strategies: [picky] }) })).rejects.toThrow(
+      /picky cannot run consumer "save"/,
+    );
   });
 
   it('runs stages of a registered plugin strategy through its executor, and closes it once', async () => {

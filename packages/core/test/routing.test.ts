@@ -16,8 +16,7 @@ async function runWithin<S>(p: Pipeline<S>, ms = 3000, state?: S): Promise<RunRe
 
 const sorted = (xs: unknown[] | undefined): number[] => [...((xs ?? []) as number[])].sort((a, b) => a - b);
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
-const edges = (p: Pipeline<never> | Pipeline<unknown>): Record<string, readonly string[]> =>
-  Object.fromEntries(p.stages.map((s) => [s.name, s.to]));
+const edges = (p: Pipeline<never> | Pipeline<unknown>): Record<string, readonly string[]> => Object.fromEntries(p.stages.map((s) => [s.name, s.to]));
 
 describe('default routing', () => {
   it('feeds each stage into the next one defined after it', async () => {
@@ -301,9 +300,12 @@ describe('dynamic routing with out.to()', () => {
       p.producer('gen', () => [1, 2, 3, 4]);
       p.pipeline('sub', (q) => {
         q.processor('router', async (n: number, out) => {
-          if (n === 1) await out.to('target').emit(n); // sub/target
-          else if (n === 2) await out.to('top').emit(n); // top-level "top"
-          else if (n === 3) await out.to('sub/target').emit(n); // full name
+          if (n === 1)
+            await out.to('target').emit(n); // sub/target
+          else if (n === 2)
+            await out.to('top').emit(n); // top-level "top"
+          else if (n === 3)
+            await out.to('sub/target').emit(n); // full name
           else return n;
         });
         q.processor('target', { to: 'sink' }, (n: number, _o, ctx) => {
@@ -732,7 +734,8 @@ describe('runs end for every routing shape', () => {
       p.producer('gen', () => [4, 0, 7]);
       p.pipeline('sub', (q) => {
         q.processor('ping', async (n: number, out) => {
-          if (n > 0) await out.to('pong').emit(n - 1); // top-level pong
+          if (n > 0)
+            await out.to('pong').emit(n - 1); // top-level pong
           else return n;
         });
       });

@@ -26,10 +26,7 @@ export class HookError extends Error {
   /** `cause` may be any thrown value; a non-Error is wrapped into an Error first. */
   constructor(source: HookErrorSource, cause: unknown) {
     const error = toError(cause);
-    const scope =
-      source.stage === undefined
-        ? `of pipeline "${source.origin}"`
-        : `for stage "${source.stage}" of pipeline "${source.origin}"`;
+    const scope = source.stage === undefined ? `of pipeline "${source.origin}"` : `for stage "${source.stage}" of pipeline "${source.origin}"`;
     super(`${source.point} hook ${scope} failed: ${error.message}`, { cause: error });
     this.point = source.point;
     if (source.stage !== undefined) this.stage = source.stage;

@@ -45,9 +45,7 @@ export class HookSet {
     const key = stage === undefined ? point : `${point}\u0000${stage}`;
     let sorted = this.#cache.get(key);
     if (sorted === undefined) {
-      sorted = this.#hooks
-        .filter((h) => h.point === point && (h.stage === undefined || h.stage === stage))
-        .sort(compareHooks);
+      sorted = this.#hooks.filter((h) => h.point === point && (h.stage === undefined || h.stage === stage)).sort(compareHooks);
       this.#cache.set(key, sorted);
     }
     return sorted.slice();

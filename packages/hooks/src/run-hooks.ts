@@ -37,11 +37,7 @@ type CallableHook = (...args: readonly unknown[]) => unknown;
  * Runs `hooks` one after the other in the given order (see `HookSet.list`), awaiting each; sync hooks
  * work too. Every call yields a `HookRecord`; a throw or rejection becomes a `HookError`.
  */
-export async function runHooks(
-  hooks: readonly HookDefinition[],
-  args: readonly unknown[],
-  options: RunHooksOptions,
-): Promise<RunHooksResult> {
+export async function runHooks(hooks: readonly HookDefinition[], args: readonly unknown[], options: RunHooksOptions): Promise<RunHooksResult> {
   if (hooks.length === 0) return EMPTY_RESULT;
   const { policy, where = HERE, stage, onRecord } = options;
   if (policy !== 'throw' && policy !== 'collect') {
@@ -82,9 +78,5 @@ export async function runHooks(
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

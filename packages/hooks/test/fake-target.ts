@@ -10,10 +10,7 @@ export interface FakeContext extends HookContext {
 }
 
 /** A context; pass the same `collected` to a parent and its "workers", as the run result does. */
-export function fakeContext(
-  fields: { pid?: number; workerId?: number; stage?: string } = {},
-  collected: Record<string, unknown[]> = {},
-): FakeContext {
+export function fakeContext(fields: { pid?: number; workerId?: number; stage?: string } = {}, collected: Record<string, unknown[]> = {}): FakeContext {
   return {
     pid: fields.pid ?? 100,
     ...(fields.workerId === undefined ? {} : { workerId: fields.workerId }),

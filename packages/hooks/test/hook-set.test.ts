@@ -4,10 +4,7 @@ import type { HookDefinition, HookLevel, HookPoint } from '@minigun/hooks';
 
 type Noop = () => void;
 
-function def(
-  name: string,
-  fields: { point?: HookPoint; stage?: string; level?: HookLevel; depth?: number } = {},
-): Omit<HookDefinition, 'seq'> {
+function def(name: string, fields: { point?: HookPoint; stage?: string; level?: HookLevel; depth?: number } = {}): Omit<HookDefinition, 'seq'> {
   const fn = Object.defineProperty(() => undefined, 'name', { value: name });
   return { point: fields.point ?? 'before', stage: fields.stage, level: fields.level ?? 'pipeline', origin: 'etl', depth: fields.depth ?? 0, fn };
 }

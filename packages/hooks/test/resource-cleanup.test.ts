@@ -37,9 +37,13 @@ describe('resourceCleanup', () => {
     const disposed: string[] = [];
     const first = new Error('EBADF');
     cleanup.track('a', () => disposed.push('a'), 'first');
-    cleanup.track('b', () => {
-      throw first;
-    }, 'handle');
+    cleanup.track(
+      'b',
+      () => {
+        throw first;
+      },
+      'handle',
+    );
     cleanup.track('c', () => disposed.push('c'));
     cleanup.track('d', () => Promise.reject('gone'));
     const error = await cleanup.disposeAll().catch((e: unknown) => e);
@@ -53,9 +57,13 @@ describe('resourceCleanup', () => {
 
   it('surfaces the AggregateError as an afterRun hook error', async () => {
     const { cleanup, target } = setup();
-    cleanup.track('x', () => {
-      throw new Error('stuck');
-    }, 'lock');
+    cleanup.track(
+      'x',
+      () => {
+        throw new Error('stuck');
+      },
+      'lock',
+    );
     const error = await target.fire('afterRun', undefined, fakeContext(), {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HookError);
     expect((error as HookError).cause).toBeInstanceOf(AggregateError);

@@ -65,7 +65,14 @@ describe('runHooks', () => {
         }, 5);
       },
     };
-    await runHooks(hooks(() => thenable, () => log.push('next')), [], { policy: 'throw' });
+    await runHooks(
+      hooks(
+        () => thenable,
+        () => log.push('next'),
+      ),
+      [],
+      { policy: 'throw' },
+    );
     expect(log).toEqual(['thenable', 'next']);
   });
 
@@ -144,7 +151,13 @@ describe('runHooks', () => {
     });
 
     it('wraps a non-Error rejection too', async () => {
-      await expect(runHooks(hooks(() => Promise.reject(undefined)), [], { policy: 'throw' })).rejects.toMatchObject({
+      await expect(
+        runHooks(
+          hooks(() => Promise.reject(undefined)),
+          [],
+          { policy: 'throw' },
+        ),
+      ).rejects.toMatchObject({
         code: 'ERR_MINIGUN_HOOK',
         cause: { message: 'non-Error value thrown: undefined' },
       });
@@ -154,7 +167,14 @@ describe('runHooks', () => {
   describe('records', () => {
     it('default to this process and thread, and time each hook', async () => {
       const before = performance.timeOrigin + performance.now();
-      const { records } = await runHooks(hooks(() => sleep(20), () => undefined), [], { policy: 'collect' });
+      const { records } = await runHooks(
+        hooks(
+          () => sleep(20),
+          () => undefined,
+        ),
+        [],
+        { policy: 'collect' },
+      );
       const after = performance.timeOrigin + performance.now();
       expect(records).toHaveLength(2);
       for (const r of records) {
@@ -171,7 +191,11 @@ describe('runHooks', () => {
 
     it('use the given where', async () => {
       const where = { pid: 4242, threadId: 7, workerId: 3 };
-      const { records } = await runHooks(hooks(() => undefined), [], { policy: 'collect', where });
+      const { records } = await runHooks(
+        hooks(() => undefined),
+        [],
+        { policy: 'collect', where },
+      );
       expect(records[0].where).toEqual(where);
     });
 
@@ -189,15 +213,28 @@ describe('runHooks', () => {
 
     it('reach onRecord before the next hook starts', async () => {
       const log: string[] = [];
-      await runHooks(hooks(() => log.push('first'), () => log.push('second')), [], {
-        policy: 'collect',
-        onRecord: () => log.push('record'),
-      });
+      await runHooks(
+        hooks(
+          () => log.push('first'),
+          () => log.push('second'),
+        ),
+        [],
+        {
+          policy: 'collect',
+          onRecord: () => log.push('record'),
+        },
+      );
       expect(log).toEqual(['first', 'record', 'second', 'record']);
     });
   });
 
   it('rejects an unknown policy', async () => {
-    await expect(runHooks(hooks(() => undefined), [], { policy: 'ignore' as 'throw' })).rejects.toThrow(TypeError);
+    await expect(
+      runHooks(
+        hooks(() => undefined),
+        [],
+        { policy: 'ignore' as 'throw' },
+      ),
+    ).rejects.toThrow(TypeError);
   });
 });

@@ -33,19 +33,32 @@ interface Run {
 }
 
 const WORKLOADS = {
-  small: { state: { inputs: 1000, per: 100, size: 80 }, expected: 1000 * ((100 * 101) / 2), records: 100_000, variants: ['channel', 'tempfile', 'tempfile-shared'] },
+  small: {
+    state: { inputs: 1000, per: 100, size: 80 },
+    expected: 1000 * ((100 * 101) / 2),
+    records: 100_000,
+    variants: ['channel', 'tempfile', 'tempfile-shared'],
+  },
   large: { state: { inputs: 20, per: 10, bytes: 1 << 20 }, expected: 200, records: 200, variants: ['channel', 'tempfile', 'tempfile-shared'] },
 } as const;
 
 let failed = false;
 const report: Record<string, Record<string, { ms: number; recordsPerSec: number; maxRssMB: number }>> = {};
-log(`tempfile transport bench — ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}, ${runs} runs per variant (median)`);
+log(
+  `tempfile transport bench — ${cpus().length} cores, load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}, ${runs} runs per variant (median)`,
+);
 for (const [name, w] of Object.entries(WORKLOADS)) {
   if (!only.has(name)) continue;
   const results: Record<string, Run[]> = {};
   for (let i = 0; i < runs; i++) {
     for (const v of w.variants) {
-      const out = execFileSync(process.execPath, [one, name, v, JSON.stringify(w.state)], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, maxBuffer: 1 << 20 });
+      const out = execFileSync(process.execPath, [one, name, v, JSON.stringify(w.state)], {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_OPTIONS: '' },
+        maxBuffer: 1 << 20,
+      });
       const r = JSON.parse(out.trim().split('\n').pop()!) as Run;
       if (r.status !== 'completed' || r.sum !== w.expected || r.errors.length > 0) {
         failed = true;
@@ -62,12 +75,17 @@ for (const [name, w] of Object.entries(WORKLOADS)) {
     const ms = median(results[v]!.map((r) => r.ms));
     const rss = median(results[v]!.map((r) => r.maxRssMB));
     report[name][v] = { ms, recordsPerSec: (w.records / ms) * 1000, maxRssMB: rss };
-    log(`  ${pad(v, 18)}${lpad(fmtMs(ms), 9)}${lpad(Math.round((w.records / ms) * 1000).toLocaleString('en'), 12)}${lpad(fmtRatio(base / ms), 12)}${lpad(rss.toFixed(0), 13)}`);
+    log(
+      `  ${pad(v, 18)}${lpad(fmtMs(ms), 9)}${lpad(Math.round((w.records / ms) * 1000).toLocaleString('en'), 12)}${lpad(fmtRatio(base / ms), 12)}${lpad(rss.toFixed(0), 13)}`,
+    );
   }
   const t = report[name].tempfile!;
   const c = report[name].channel!;
   if (name === 'small') log(`  target: tempfile >= 0.5x the channel's throughput: ${fmtRatio(c.ms / t.ms)} ${c.ms / t.ms >= 0.5 ? 'PASS' : 'FAIL'}`);
-  else log(`  target: tempfile at least as fast (${fmtRatio(c.ms / t.ms)} ${c.ms / t.ms >= 1 ? 'PASS' : 'FAIL'}) with lower peak RSS (${t.maxRssMB.toFixed(0)} vs ${c.maxRssMB.toFixed(0)} MB: ${t.maxRssMB < c.maxRssMB ? 'PASS' : 'FAIL'})`);
+  else
+    log(
+      `  target: tempfile at least as fast (${fmtRatio(c.ms / t.ms)} ${c.ms / t.ms >= 1 ? 'PASS' : 'FAIL'}) with lower peak RSS (${t.maxRssMB.toFixed(0)} vs ${c.maxRssMB.toFixed(0)} MB: ${t.maxRssMB < c.maxRssMB ? 'PASS' : 'FAIL'})`,
+    );
 }
 if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 process.exitCode = failed ? 1 : 0;

@@ -59,12 +59,15 @@ export function resolveOptions(options: TempfileOptions = {}): ResolvedOptions {
     new MinigunError(ErrorCodes.INVALID_OPTION, `tempfileTransport(): option "${name}" must be ${expected}, got ${JSON.stringify(value) ?? String(value)}.`);
   if (options === null || typeof options !== 'object') throw bad('options', options, 'an object');
   const known = new Set(['dir', 'format', 'shared', 'staleMs', 'batchBytes']);
-  for (const key of Object.keys(options)) if (!known.has(key)) throw bad(key, (options as Record<string, unknown>)[key], `one of the known options (${[...known].join(', ')}), not an unknown one`);
+  for (const key of Object.keys(options))
+    if (!known.has(key)) throw bad(key, (options as Record<string, unknown>)[key], `one of the known options (${[...known].join(', ')}), not an unknown one`);
   if (options.dir !== undefined && (typeof options.dir !== 'string' || options.dir === '')) throw bad('dir', options.dir, 'a directory path');
   if (options.format !== undefined && options.format !== 'v8' && options.format !== 'json') throw bad('format', options.format, `'v8' or 'json'`);
   if (options.shared !== undefined && typeof options.shared !== 'boolean') throw bad('shared', options.shared, 'a boolean');
-  if (options.staleMs !== undefined && (!Number.isInteger(options.staleMs) || options.staleMs < 2000)) throw bad('staleMs', options.staleMs, 'an integer of at least 2000 (ms)');
-  if (options.batchBytes !== undefined && (!Number.isInteger(options.batchBytes) || options.batchBytes < 1)) throw bad('batchBytes', options.batchBytes, 'a positive integer (bytes)');
+  if (options.staleMs !== undefined && (!Number.isInteger(options.staleMs) || options.staleMs < 2000))
+    throw bad('staleMs', options.staleMs, 'an integer of at least 2000 (ms)');
+  if (options.batchBytes !== undefined && (!Number.isInteger(options.batchBytes) || options.batchBytes < 1))
+    throw bad('batchBytes', options.batchBytes, 'a positive integer (bytes)');
   const shared = options.shared ?? false;
   return {
     dir: options.dir,

@@ -36,7 +36,11 @@ export async function* readRecords(path: string, options: ReadOptions = {}): Asy
 
 export async function openRecordFile(path: string): Promise<FileHandle> {
   return open(path, 'r').catch((error: NodeJS.ErrnoException) => {
-    throw new MinigunError(ErrorCodes.TRANSPORT, `Cannot read the record file ${path}: ${error.message}. It was removed while the run still needed it (the run ended, or something cleaned the directory).`, { cause: error });
+    throw new MinigunError(
+      ErrorCodes.TRANSPORT,
+      `Cannot read the record file ${path}: ${error.message}. It was removed while the run still needed it (the run ended, or something cleaned the directory).`,
+      { cause: error },
+    );
   });
 }
 
@@ -45,7 +49,8 @@ export async function* readRange(fh: FileHandle, path: string, options: ReadOpti
   const format = options.format ?? 'v8';
   const end = options.end ?? (await fh.stat()).size;
   const reader = new RangeReader(fh, end);
-  const fail = (at: number, reason: string): MinigunError => new MinigunError(ErrorCodes.TRANSPORT, `The frame of records at byte ${at} of ${path} is ${reason}; it is not delivered.`);
+  const fail = (at: number, reason: string): MinigunError =>
+    new MinigunError(ErrorCodes.TRANSPORT, `The frame of records at byte ${at} of ${path} is ${reason}; it is not delivered.`);
   for (let at = options.start ?? 0; at < end; ) {
     const header = await reader.take(at, HEADER_BYTES);
     if (header === undefined) {

@@ -48,7 +48,11 @@ export class TempfileSession implements TransportSession {
       } catch (error) {
         await rm(dir, { recursive: true, force: true });
         untrackDir(dir);
-        throw new MinigunError(ErrorCodes.TRANSPORT, `The tempfile transport of stage "${stage.stage}" cannot create its shared file in ${dir}: ${(error as Error).message}.`, { ...where, cause: error });
+        throw new MinigunError(
+          ErrorCodes.TRANSPORT,
+          `The tempfile transport of stage "${stage.stage}" cannot create its shared file in ${dir}: ${(error as Error).message}.`,
+          { ...where, cause: error },
+        );
       }
     }
     return new TempfileSession({ dir, format: options.format, batchBytes: options.batchBytes, shared }, where);

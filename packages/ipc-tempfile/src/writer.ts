@@ -11,7 +11,15 @@
 import { closeSync, fstatSync, ftruncateSync, openSync, unlinkSync, writevSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { ErrorCodes, MinigunError, type CreateTransportWriter, type Emission, type TransportAttemptWriter, type TransportWriteGroup, type TransportWriter } from '@minigun/core';
+import {
+  ErrorCodes,
+  MinigunError,
+  type CreateTransportWriter,
+  type Emission,
+  type TransportAttemptWriter,
+  type TransportWriteGroup,
+  type TransportWriter,
+} from '@minigun/core';
 import { approxSize, encodeRecords } from './frame.js';
 import { findNonJson } from './jsonable.js';
 import { lockOptions } from './lock.js';
@@ -37,7 +45,9 @@ class TempfileWriter implements TransportWriter {
   private files = 0;
 
   group(): TransportWriteGroup {
-    return this.config.shared === undefined ? new PrivateGroup(this.config, this.where, () => this.createFile()) : new SharedGroup(this.config, this.where, () => this.openShared());
+    return this.config.shared === undefined
+      ? new PrivateGroup(this.config, this.where, () => this.createFile())
+      : new SharedGroup(this.config, this.where, () => this.openShared());
   }
 
   /**
@@ -220,7 +230,10 @@ class SharedGroup implements TransportWriteGroup {
     let compromised: Error | undefined;
     let release: () => Promise<void>;
     try {
-      release = await (await properLockfile()).lock(file, lockOptions(staleMs, (error) => (compromised = error)));
+      release = await (await properLockfile()).lock(
+        file,
+        lockOptions(staleMs, (error) => (compromised = error)),
+      );
     } catch (error) {
       throw new MinigunError(
         ErrorCodes.TRANSPORT,
@@ -233,7 +246,11 @@ class SharedGroup implements TransportWriteGroup {
       const end = start + writeAll(fd, buffers);
       // Compromised while held: another writer may have appended too, so this range cannot be trusted.
       if (compromised !== undefined) {
-        throw new MinigunError(ErrorCodes.TRANSPORT, `The lock on ${file} was lost while stage "${this.where.stage}" appended to it (${compromised.message}); the attempt fails and is retried.`, this.where);
+        throw new MinigunError(
+          ErrorCodes.TRANSPORT,
+          `The lock on ${file} was lost while stage "${this.where.stage}" appended to it (${compromised.message}); the attempt fails and is retried.`,
+          this.where,
+        );
       }
       return [start, end];
     } catch (error) {
@@ -285,9 +302,13 @@ function writeError(error: unknown, path: string, where: Where): MinigunError {
         : e.code === 'ENOENT'
           ? "The run's directory is gone (the run ended, or something removed it)."
           : 'See the cause.';
-  return new MinigunError(ErrorCodes.TRANSPORT, `Stage "${where.stage}" of pipeline "${where.pipeline}" could not write its records to ${path}: ${e.message ?? String(error)}. ${hint}`, {
-    pipeline: where.pipeline,
-    stage: where.stage,
-    cause: error,
-  });
+  return new MinigunError(
+    ErrorCodes.TRANSPORT,
+    `Stage "${where.stage}" of pipeline "${where.pipeline}" could not write its records to ${path}: ${e.message ?? String(error)}. ${hint}`,
+    {
+      pipeline: where.pipeline,
+      stage: where.stage,
+      cause: error,
+    },
+  );
 }

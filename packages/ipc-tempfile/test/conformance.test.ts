@@ -10,7 +10,10 @@ import { threadPerBatchStrategy, threadStrategy } from '@minigun/strategy-thread
 // Every isolated strategy of this repository, with the stage under test on the tempfile transport, in both
 // file layouts (one file per worker group; one shared file under a lock). After every case, the transport's
 // directory must be empty again: no run directory, record file or lock left.
-for (const [layout, options] of [['private files', {}], ['shared file', { shared: true }]] as const) {
+for (const [layout, options] of [
+  ['private files', {}],
+  ['shared file', { shared: true }],
+] as const) {
   describe(`conformance over tempfile (${layout})`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'minigun-tempfile-conformance-'));
     afterEach(() => expect(readdirSync(dir)).toEqual([]));

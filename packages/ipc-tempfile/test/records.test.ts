@@ -51,7 +51,10 @@ describe('records on disk', () => {
 
   it('round-trips JSON records', async () => {
     const file = join(scratch(), 'r.rec');
-    const plain: Emission[] = [{ kind: 'emit', item: { a: [1, 'two', { three: true }] } }, { kind: 'collect', key: 'k', value: 4.5 }];
+    const plain: Emission[] = [
+      { kind: 'emit', item: { a: [1, 'two', { three: true }] } },
+      { kind: 'collect', key: 'k', value: 4.5 },
+    ];
     write(file, plain, 'json');
     expect(await all(readRecords(file, { format: 'json' }))).toEqual(plain);
   });
@@ -90,7 +93,10 @@ describe('records on disk', () => {
 
   it('checks large frames by their head and tail: a torn or damaged one is never delivered', async () => {
     const file = join(scratch(), 'r.rec');
-    const big: Emission[] = [{ kind: 'emit', item: Buffer.alloc(1 << 20, 7) }, { kind: 'emit', item: 'after' }];
+    const big: Emission[] = [
+      { kind: 'emit', item: Buffer.alloc(1 << 20, 7) },
+      { kind: 'emit', item: 'after' },
+    ];
     const ends = write(file, big);
     const read = await all(readRecords(file));
     expect(read).toHaveLength(2);
@@ -110,7 +116,10 @@ describe('records on disk', () => {
   });
 
   it('names the file when it is missing', async () => {
-    await expect(all(readRecords('/nonexistent/minigun.rec'))).rejects.toMatchObject({ code: ErrorCodes.TRANSPORT, message: expect.stringContaining('/nonexistent/minigun.rec') });
+    await expect(all(readRecords('/nonexistent/minigun.rec'))).rejects.toMatchObject({
+      code: ErrorCodes.TRANSPORT,
+      message: expect.stringContaining('/nonexistent/minigun.rec'),
+    });
   });
 });
 

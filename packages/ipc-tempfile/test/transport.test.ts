@@ -8,7 +8,10 @@ import { codeOf, expectNothingLeft, itemErrors, range, registry, root, scratch, 
 afterEach(expectNothingLeft);
 
 const STRATEGIES: StrategyName[] = ['cow-fork', 'ipc-fork', 'thread', 'thread-per-batch'];
-const LAYOUTS = [['private files', {}], ['shared file', { shared: true }]] as const;
+const LAYOUTS = [
+  ['private files', {}],
+  ['shared file', { shared: true }],
+] as const;
 
 describe.each(STRATEGIES)('%s over tempfile', (strategy) => {
   for (const [layout, options] of LAYOUTS) {
@@ -100,7 +103,10 @@ describe('faults', () => {
   }
 
   it('an unwritable directory: the run fails before any input, with an error naming the path', async () => {
-    const r = await payloadPipelines['cow-fork'].run({ registry: registry({ dir: '/proc/minigun-unwritable' }), state: { count: 3, per: 1, bytes: 10, root: '/tmp' } });
+    const r = await payloadPipelines['cow-fork'].run({
+      registry: registry({ dir: '/proc/minigun-unwritable' }),
+      state: { count: 3, per: 1, bytes: 10, root: '/tmp' },
+    });
     expect(r.status).toBe('failed');
     const [e] = r.errors;
     expect(codeOf(e!)).toBe(ErrorCodes.TRANSPORT);

@@ -30,7 +30,10 @@ export async function runForSum(p: Pipeline<BenchState>, count: number, arg: num
 if (isMain(import.meta)) {
   const registry = new Registry().use(forkStrategies());
   const js = await import('./pipelines-js.mjs');
-  for (const [label, m] of [['ts', { cowIncPipeline, cowSleepPipeline, ipcIncPipeline, ipcFibPipeline }], ['js', js]] as const) {
+  for (const [label, m] of [
+    ['ts', { cowIncPipeline, cowSleepPipeline, ipcIncPipeline, ipcFibPipeline }],
+    ['js', js],
+  ] as const) {
     console.log(`${label}  cow inc    6 inputs:`, await runForSum(m.cowIncPipeline, 6, 0, registry), 'expected', (6 * 7) / 2);
     console.log(`${label}  cow sleep  4 × 50 ms:`, await runForSum(m.cowSleepPipeline, 4, 50, registry), 'expected', (4 * 5) / 2);
     console.log(`${label}  ipc inc    1000 inputs:`, await runForSum(m.ipcIncPipeline, 1000, 0, registry), 'expected', (1000 * 1001) / 2);

@@ -111,7 +111,11 @@ function parseArgs(argv: readonly string[]): Args {
         args.cowRuns = Math.max(1, int(value()));
         break;
       case '--only':
-        args.only = new Set(value().split(',').map((s) => s.trim()));
+        args.only = new Set(
+          value()
+            .split(',')
+            .map((s) => s.trim()),
+        );
         break;
       case '--cow-n':
         args.cowN = Math.max(1, int(value()));
@@ -493,7 +497,17 @@ const fmtRate = (r: number): string => (Number.isFinite(r) ? (r < 100 ? r.toFixe
 
 function printWorkload(w: WorkloadResult): void {
   console.log(`\n${w.id.toUpperCase()}  ${w.title}  (warm-up + ${w.runs} runs)`);
-  const header = [pad('variant', 64), lpad('best ms', 8), lpad('median ms', 10), lpad('ms/input', 9), lpad('best tasks/s', 13), lpad('median t/s', 11), lpad('ratio best', 11), lpad('ratio med.', 11), '  sum'].join('');
+  const header = [
+    pad('variant', 64),
+    lpad('best ms', 8),
+    lpad('median ms', 10),
+    lpad('ms/input', 9),
+    lpad('best tasks/s', 13),
+    lpad('median t/s', 11),
+    lpad('ratio best', 11),
+    lpad('ratio med.', 11),
+    '  sum',
+  ].join('');
   console.log(header);
   console.log('-'.repeat(header.length + 4));
   for (const v of w.variants) {
@@ -501,7 +515,19 @@ function printWorkload(w: WorkloadResult): void {
     const ratioBest = v.role === 'baseline' ? '(1.00)' : fmtRatio(v.ratioBest);
     const ratioMedian = v.role === 'baseline' ? '(1.00)' : fmtRatio(v.ratioMedian);
     const perInput = Number.isFinite(v.bestMs) ? (v.bestMs / w.items).toFixed(v.bestMs / w.items < 1 ? 3 : 1) : '-';
-    console.log([pad(v.name, 64), lpad(fmtMs(v.bestMs), 8), lpad(fmtMs(v.medianMs), 10), lpad(perInput, 9), lpad(fmtRate(v.bestRate), 13), lpad(fmtRate(v.medianRate), 11), lpad(ratioBest, 11), lpad(ratioMedian, 11), `  ${sum}`].join(''));
+    console.log(
+      [
+        pad(v.name, 64),
+        lpad(fmtMs(v.bestMs), 8),
+        lpad(fmtMs(v.medianMs), 10),
+        lpad(perInput, 9),
+        lpad(fmtRate(v.bestRate), 13),
+        lpad(fmtRate(v.medianRate), 11),
+        lpad(ratioBest, 11),
+        lpad(ratioMedian, 11),
+        `  ${sum}`,
+      ].join(''),
+    );
   }
 }
 
@@ -544,13 +570,18 @@ async function main(): Promise<number> {
     runs: args.runs,
     cowRuns: args.cowRuns,
     extra: args.extra,
-    setupCost: 'cold on both sides: every timed run starts its children (Minigun per run, raw forks and tinypool pools per timed run) and waits for their exit before the clock stops',
+    setupCost:
+      'cold on both sides: every timed run starts its children (Minigun per run, raw forks and tinypool pools per timed run) and waits for their exit before the clock stops',
   };
   if (!args.json) {
-    console.log(`Minigun fork-strategies bench — node ${env.node}, ${env.cpus} × ${env.cpu}, ${env.totalMemGB} GB, load ${env.loadavg.join(' ')}, flags: ${env.flags || '(none)'} (children: ${env.childFlags || '(none)'})`);
+    console.log(
+      `Minigun fork-strategies bench — node ${env.node}, ${env.cpus} × ${env.cpu}, ${env.totalMemGB} GB, load ${env.loadavg.join(' ')}, flags: ${env.flags || '(none)'} (children: ${env.childFlags || '(none)'})`,
+    );
     console.log(`gc between runs: ${gc === undefined ? 'no' : 'yes (v8.setFlagsFromString)'}`);
     console.log('ratio = variant tasks/s ÷ baseline tasks/s (> 1: faster). Best and median of the timed runs.');
-    console.log('Setup cost counted on both sides (cold): each timed run starts its children (Minigun: per run; raw forks / raw tinypool: per timed run) and waits for them to exit before the clock stops.');
+    console.log(
+      'Setup cost counted on both sides (cold): each timed run starts its children (Minigun: per run; raw forks / raw tinypool: per timed run) and waits for them to exit before the clock stops.',
+    );
   }
 
   const workloads: Workload[] = [];
@@ -596,7 +627,10 @@ async function main(): Promise<number> {
     const cpu = results.find((r) => r.id === 'cpu');
     const one = cpu?.variants.find((v) => v.name === V.tinypool1);
     const two = cpu?.variants.find((v) => v.role === 'baseline');
-    if (one !== undefined && two !== undefined) console.log(`\n  raw tinypool 2 processes vs 1 process on this machine: ${(one.bestMs / two.bestMs).toFixed(2)}x faster (best), ${(one.medianMs / two.medianMs).toFixed(2)}x (median)`);
+    if (one !== undefined && two !== undefined)
+      console.log(
+        `\n  raw tinypool 2 processes vs 1 process on this machine: ${(one.bestMs / two.bestMs).toFixed(2)}x faster (best), ${(one.medianMs / two.medianMs).toFixed(2)}x (median)`,
+      );
     const disp = results.find((r) => r.id === 'dispatch')?.variants.find((v) => v.name === V.ipc);
     const setup = results.find((r) => r.id === 'setup')?.variants.find((v) => v.name === V.ipc);
     if (disp !== undefined && setup !== undefined && disp.bestMs > setup.bestMs) {

@@ -4,7 +4,15 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { ErrorCodes, MinigunError, type Emission } from '@minigun/core';
-import { deserializeError, type HookReport, type InputOutcome, type ParentMessage, type StageTarget, type WorkerMessage, type WorkerSetup } from '@minigun/core/toolkit';
+import {
+  deserializeError,
+  type HookReport,
+  type InputOutcome,
+  type ParentMessage,
+  type StageTarget,
+  type WorkerMessage,
+  type WorkerSetup,
+} from '@minigun/core/toolkit';
 import type { ChildLauncher } from './launcher.js';
 
 export interface Where {
@@ -27,7 +35,10 @@ export class ChildWorker {
   private readonly listeners = new Set<(m: WorkerMessage) => void>();
   private nextId = 1;
 
-  constructor(launcher: ChildLauncher, private readonly where: Where) {
+  constructor(
+    launcher: ChildLauncher,
+    private readonly where: Where,
+  ) {
     this.process = launcher.start();
     this.process.on('message', (m) => {
       for (const l of [...this.listeners]) l(m as WorkerMessage);

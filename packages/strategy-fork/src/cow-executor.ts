@@ -34,9 +34,13 @@ export class CowForkExecutor implements StageExecutor {
     private readonly options: CowForkOptions,
   ) {
     this.fillSpares();
-    host.signal.addEventListener('abort', () => {
-      for (const child of this.live) child.send({ t: 'cancel' });
-    }, { once: true });
+    host.signal.addEventListener(
+      'abort',
+      () => {
+        for (const child of this.live) child.send({ t: 'cancel' });
+      },
+      { once: true },
+    );
   }
 
   /** Children running an input (spares waiting for one are not workers yet). */
@@ -57,7 +61,8 @@ export class CowForkExecutor implements StageExecutor {
         this.assertOpen();
         await this.start(child);
         const [outcome] = await child.runInputs([attempt.input]);
-        if (outcome === undefined) throw new MinigunError(ErrorCodes.RUN_FAILED, `Child ${child.pid} of stage "${this.where.stage}" returned no outcome.`, this.where);
+        if (outcome === undefined)
+          throw new MinigunError(ErrorCodes.RUN_FAILED, `Child ${child.pid} of stage "${this.where.stage}" returned no outcome.`, this.where);
         if (!outcome.ok) throw deserializeError(outcome.error);
         return emissionsOf(this.host, outcome);
       } finally {
@@ -118,13 +123,15 @@ export class CowForkExecutor implements StageExecutor {
   private startSpare(): { child: ChildWorker; ready: Promise<ChildWorker> } {
     const child = new ChildWorker(this.options.launcher, this.where);
     const stage = this.host.stage;
-    const ready = child.prepare({ module: stage.module!, pipeline: stage.pipeline, stage: stage.stage, transportModule: this.host.transport?.workerModule }).then(
-      () => child,
-      async (error: unknown) => {
-        await child.kill();
-        throw error;
-      },
-    );
+    const ready = child
+      .prepare({ module: stage.module!, pipeline: stage.pipeline, stage: stage.stage, transportModule: this.host.transport?.workerModule })
+      .then(
+        () => child,
+        async (error: unknown) => {
+          await child.kill();
+          throw error;
+        },
+      );
     ready.catch(() => undefined); // a failed spare fails the input that takes it
     return { child, ready };
   }

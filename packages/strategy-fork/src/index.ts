@@ -35,7 +35,11 @@ export interface ForkStrategyOptions {
 
 function validate(strategy: string, stage: StageInfo): void {
   if (stage.kind === 'stage') {
-    throw new MinigunError(ErrorCodes.INVALID_OPTION, `Stage "${stage.stage}" of pipeline "${stage.pipeline}" is a custom stage, which the ${strategy} strategy cannot run (it reads its whole input stream). Run it inline, or make it a processor.`, { pipeline: stage.pipeline, stage: stage.stage });
+    throw new MinigunError(
+      ErrorCodes.INVALID_OPTION,
+      `Stage "${stage.stage}" of pipeline "${stage.pipeline}" is a custom stage, which the ${strategy} strategy cannot run (it reads its whole input stream). Run it inline, or make it a processor.`,
+      { pipeline: stage.pipeline, stage: stage.stage },
+    );
   }
 }
 
@@ -61,7 +65,13 @@ export function ipcForkStrategy(options: ForkStrategyOptions = {}): Strategy {
     validate: (stage) => validate('ipc-fork', stage),
     slots: (stage) => stage.options.concurrency * maxChunk,
     createExecutor: (host) =>
-      new IpcForkExecutor(host, { launcher, maxChunk, recycleAfter: options.recycleAfter, maxRssMb: options.maxRssMb, exitGraceMs: options.exitGraceMs ?? 5000 }),
+      new IpcForkExecutor(host, {
+        launcher,
+        maxChunk,
+        recycleAfter: options.recycleAfter,
+        maxRssMb: options.maxRssMb,
+        exitGraceMs: options.exitGraceMs ?? 5000,
+      }),
   };
 }
 

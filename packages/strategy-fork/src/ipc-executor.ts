@@ -38,9 +38,13 @@ export class IpcForkExecutor implements StageExecutor {
   ) {
     this.slots = Array.from({ length: host.stage.options.concurrency }, () => ({ busy: false }));
     this.queue = new AttemptQueue(options.maxChunk, () => this.dispatch());
-    host.signal.addEventListener('abort', () => {
-      for (const s of this.slots) s.child?.send({ t: 'cancel' });
-    }, { once: true });
+    host.signal.addEventListener(
+      'abort',
+      () => {
+        for (const s of this.slots) s.child?.send({ t: 'cancel' });
+      },
+      { once: true },
+    );
   }
 
   workers(): WorkerInfo[] {
@@ -71,7 +75,10 @@ export class IpcForkExecutor implements StageExecutor {
     this.closed = true;
     this.queue.rejectAll(new MinigunError(ErrorCodes.CANCELLED, `Stage "${this.where.stage}" was closed before this input ran.`, this.where));
     const children = await Promise.all(this.slots.map((s) => s.child ?? s.starting?.catch(() => undefined)));
-    await Promise.all([...children.map((c) => (c === undefined ? undefined : mode === 'force' ? c.kill() : c.shutdown(this.options.exitGraceMs))), ...this.retiring]);
+    await Promise.all([
+      ...children.map((c) => (c === undefined ? undefined : mode === 'force' ? c.kill() : c.shutdown(this.options.exitGraceMs))),
+      ...this.retiring,
+    ]);
   }
 
   private get where(): { pipeline: string; stage: string } {
@@ -98,7 +105,8 @@ export class IpcForkExecutor implements StageExecutor {
       try {
         outcomes = await child.runInputs(batch.map((p) => p.input));
       } finally {
-        if (!child.alive) slot.child = undefined; // replaced on next use
+        if (!child.alive)
+          slot.child = undefined; // replaced on next use
         else this.maybeRecycle(slot, child);
       }
       this.queue.settle(batch, outcomes, performance.now() - started, (o) => emissionsOf(this.host, o));

@@ -11,17 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, pipeline } from '@minigun/core';
-import {
-  cloneCow,
-  cloneIpc,
-  dyingCow,
-  dyingCowRetried,
-  dyingIpc,
-  dyingIpcRetried,
-  markerPid,
-  throwingCow,
-  throwingIpc,
-} from './fixtures/faults.mjs';
+import { cloneCow, cloneIpc, dyingCow, dyingCowRetried, dyingIpc, dyingIpcRetried, markerPid, throwingCow, throwingIpc } from './fixtures/faults.mjs';
 import { cleanupDirs, codeOf, expectAccounting, files, itemErrors, registry, sorted, tempDir } from './util.ts';
 
 afterAll(cleanupDirs);
@@ -38,7 +28,19 @@ const strategies = [
 for (const s of strategies) {
   describe(`${s.name}: values that cannot cross`, () => {
     it('a class instance with methods in state fails every input, naming stage and path and suggesting afterFork; the run completes', async () => {
-      const r = await s.clone.run({ state: { mode: 'state', db: { pool: new (class Pool { query(): number { return 1; } })() } }, registry: registry() });
+      const r = await s.clone.run({
+        state: {
+          mode: 'state',
+          db: {
+            pool: new (class Pool {
+              query(): number {
+                return 1;
+              }
+            })(),
+          },
+        },
+        registry: registry(),
+      });
       expect(r.status).toBe('completed');
       expect(r.collected.out).toBeUndefined();
       const errors = itemErrors(r);
@@ -55,7 +57,15 @@ for (const s of strategies) {
     });
 
     it('a function and a net.Socket in state: path state.transform / state.socket', async () => {
-      const r1 = await s.clone.run({ state: { mode: 'state', transform: function double(n: number) { return n * 2; } }, registry: registry() });
+      const r1 = await s.clone.run({
+        state: {
+          mode: 'state',
+          transform: function double(n: number) {
+            return n * 2;
+          },
+        },
+        registry: registry(),
+      });
       expect(r1.status).toBe('completed');
       expect(itemErrors(r1)).toHaveLength(4);
       for (const e of itemErrors(r1)) {
@@ -179,21 +189,36 @@ for (const s of strategies) {
       expect(errors[0]!.input).toBe(4);
       expect(codeOf(errors[0]!)).toBe(ErrorCodes.WORKER_DIED);
       expect(errors[0]!.message).toContain('SIGKILL');
-      expect(sorted(outs(r.collected.out).filter((o) => o.tag === 'done').map((o) => o.n))).toEqual([0, 1, 2, 3, 5]);
+      expect(
+        sorted(
+          outs(r.collected.out)
+            .filter((o) => o.tag === 'done')
+            .map((o) => o.n),
+        ),
+      ).toEqual([0, 1, 2, 3, 5]);
       expect(outs(r.collected.out).some((o) => o.n === 4)).toBe(false);
       expectAccounting(r);
     });
 
     it('a child that runs out of memory (--max-old-space-size=32) fails only its input; the run completes', async () => {
       const dir = tempDir();
-      const r = await s.dying.run({ state: { dir, count: 4, dieOn: [1], how: 'oom', once: false }, registry: reg({ fork: { execArgv: ['--max-old-space-size=32'] } }) });
+      const r = await s.dying.run({
+        state: { dir, count: 4, dieOn: [1], how: 'oom', once: false },
+        registry: reg({ fork: { execArgv: ['--max-old-space-size=32'] } }),
+      });
       expect(r.status).toBe('completed');
       const errors = itemErrors(r);
       expect(errors).toHaveLength(1);
       expect(errors[0]!.input).toBe(1);
       expect(codeOf(errors[0]!)).toBe(ErrorCodes.WORKER_DIED);
       expect(errors[0]!.message).toMatch(/memory|SIGABRT|code 134/i);
-      expect(sorted(outs(r.collected.out).filter((o) => o.tag === 'done').map((o) => o.n))).toEqual([0, 2, 3]);
+      expect(
+        sorted(
+          outs(r.collected.out)
+            .filter((o) => o.tag === 'done')
+            .map((o) => o.n),
+        ),
+      ).toEqual([0, 2, 3]);
       expectAccounting(r);
     }, 40_000);
 
@@ -265,7 +290,11 @@ describe('a TypeScript module without a loader', () => {
     cpSync(join(fixtures, 'no-tsx'), app, { recursive: true });
     writeFileSync(join(app, 'package.json'), '{ "type": "module" }\n');
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(app, 'main.mjs'), strategy], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+      const child = spawn(process.execPath, [join(app, 'main.mjs'), strategy], {
+        cwd: app,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NODE_OPTIONS: '' },
+      });
       let out = '';
       let err = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -280,7 +309,13 @@ describe('a TypeScript module without a loader', () => {
       });
     });
     expect(code, stderr).toBe(0);
-    return JSON.parse(stdout.trim().split('\n').at(-1)!) as { rejected: boolean; code?: string; message?: string; status?: string; errors?: Array<{ kind: string; code?: string; message: string }> };
+    return JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      rejected: boolean;
+      code?: string;
+      message?: string;
+      status?: string;
+      errors?: Array<{ kind: string; code?: string; message: string }>;
+    };
   };
 
   for (const strategy of ['cow-fork', 'ipc-fork']) {

@@ -119,7 +119,11 @@ describe('orphan safety', () => {
   for (const mode of ['cow', 'ipc'] as const) {
     it(`${mode === 'cow' ? 'cow-fork' : 'ipc-fork'}: when the parent is SIGKILLed mid-run, all its children exit by themselves within a few seconds`, async () => {
       const dir = tempDir();
-      const parent = spawn(process.execPath, ['--import', 'tsx', parentScript, mode, dir], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+      const parent = spawn(process.execPath, ['--import', 'tsx', parentScript, mode, dir], {
+        cwd: repo,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NODE_OPTIONS: '' },
+      });
       let stdout = '';
       let stderr = '';
       parent.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

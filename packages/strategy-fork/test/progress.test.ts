@@ -5,11 +5,19 @@ import { cleanupDirs, registry, tempDir } from './util';
 
 afterAll(cleanupDirs);
 
-describe('progress events list the stage\'s child processes (StageExecutor.workers)', () => {
-  for (const [name, p] of [['cow-fork', slowCow], ['ipc-fork', slowIpc]] as const) {
+describe("progress events list the stage's child processes (StageExecutor.workers)", () => {
+  for (const [name, p] of [
+    ['cow-fork', slowCow],
+    ['ipc-fork', slowIpc],
+  ] as const) {
     it(`${name}: busy children with their pids while inputs run`, async () => {
       const events: ProgressEvent[] = [];
-      const r = await p.run({ registry: registry(), state: { dir: tempDir(), count: 4, ms: 400 }, progressIntervalMs: 50, progress: (e) => void events.push(e) });
+      const r = await p.run({
+        registry: registry(),
+        state: { dir: tempDir(), count: 4, ms: 400 },
+        progressIntervalMs: 50,
+        progress: (e) => void events.push(e),
+      });
       expect(r.status).toBe('completed');
       const forked = new Set((r.collected.forked as Array<{ pid: number }>).map((f) => f.pid));
       const seen = events.flatMap((e) => e.stages.work?.workers ?? []);

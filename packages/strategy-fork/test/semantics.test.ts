@@ -44,7 +44,7 @@ describe('cow-fork: a snapshot of state at fork time, never written back', () =>
     });
   }
 
-  it('each input runs in a different PID, none of them the parent\'s', async () => {
+  it("each input runs in a different PID, none of them the parent's", async () => {
     const r = await cowPids.run({ state: { count: 6 }, registry: registry() });
     expect(r.status).toBe('completed');
     expect(sorted(r.collected.out)).toEqual(range(6));
@@ -59,7 +59,7 @@ describe('cow-fork: a snapshot of state at fork time, never written back', () =>
 });
 
 describe('ipc-fork: persistent workers', () => {
-  it('at most concurrency (2) distinct PIDs; per-worker state and a module-level cache persist across inputs; the parent\'s state is untouched', async () => {
+  it("at most concurrency (2) distinct PIDs; per-worker state and a module-level cache persist across inputs; the parent's state is untouched", async () => {
     const state: { items: number; count?: number } = { items: 30 };
     const r = await ipcState.run({ state, registry: registry() });
     expect(r.status).toBe('completed');

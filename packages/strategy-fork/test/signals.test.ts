@@ -12,7 +12,11 @@ describe('SIGINT to a parent running forked stages under run({ handleSignals: tr
   for (const mode of ['cow', 'ipc'] as const) {
     it(`${mode === 'cow' ? 'cow-fork' : 'ipc-fork'}: cancels, kills in-flight children after the grace period, and leaves no child`, async () => {
       const dir = tempDir();
-      const parent = spawn(process.execPath, ['--import', 'tsx', script, mode, dir], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+      const parent = spawn(process.execPath, ['--import', 'tsx', script, mode, dir], {
+        cwd: repo,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NODE_OPTIONS: '' },
+      });
       let stdout = '';
       let stderr = '';
       parent.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -29,7 +29,10 @@ export async function runForSum(p: Pipeline<BenchState>, count: number, arg: num
 if (isMain(import.meta)) {
   const registry = new Registry().use(threadStrategies());
   const js = await import('./pipelines-js.mjs');
-  for (const [label, m] of [['ts', { fibPipeline, incPipeline }], ['js', js]] as const) {
+  for (const [label, m] of [
+    ['ts', { fibPipeline, incPipeline }],
+    ['js', js],
+  ] as const) {
     console.log(`${label}  fib  8 × fib(20):`, await runForSum(m.fibPipeline, 8, 20, registry), 'expected', 8 * fib(20));
     console.log(`${label}  inc  1000 inputs:`, await runForSum(m.incPipeline, 1000, 0, registry), 'expected', (1000 * 1001) / 2);
   }

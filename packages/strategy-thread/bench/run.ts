@@ -66,7 +66,11 @@ function parseArgs(argv: readonly string[]): Args {
         args.runs = Math.max(1, int(value()));
         break;
       case '--only':
-        args.only = new Set(value().split(',').map((s) => s.trim()));
+        args.only = new Set(
+          value()
+            .split(',')
+            .map((s) => s.trim()),
+        );
         break;
       case '--fib-n':
         args.fibN = int(value());
@@ -299,14 +303,34 @@ const fmtRate = (r: number): string => (Number.isFinite(r) ? Math.round(r).toLoc
 
 function printWorkload(w: WorkloadResult, runs: number): void {
   console.log(`\n${w.id.toUpperCase()}  ${w.title}  (warm-up + ${runs} runs)`);
-  const header = [pad('variant', 62), lpad('best ms', 8), lpad('median ms', 10), lpad('best tasks/s', 13), lpad('median t/s', 11), lpad('ratio best', 11), lpad('ratio med.', 11), '  sum'].join('');
+  const header = [
+    pad('variant', 62),
+    lpad('best ms', 8),
+    lpad('median ms', 10),
+    lpad('best tasks/s', 13),
+    lpad('median t/s', 11),
+    lpad('ratio best', 11),
+    lpad('ratio med.', 11),
+    '  sum',
+  ].join('');
   console.log(header);
   console.log('-'.repeat(header.length + 4));
   for (const v of w.variants) {
     const sum = v.error !== undefined ? `ERROR: ${v.error}` : v.correct ? 'ok' : `WRONG (${v.value} ≠ ${w.expected})`;
     const ratioBest = v.role === 'baseline' ? '(1.00)' : fmtRatio(v.ratioBest);
     const ratioMedian = v.role === 'baseline' ? '(1.00)' : fmtRatio(v.ratioMedian);
-    console.log([pad(v.name, 62), lpad(fmtMs(v.bestMs), 8), lpad(fmtMs(v.medianMs), 10), lpad(fmtRate(v.bestRate), 13), lpad(fmtRate(v.medianRate), 11), lpad(ratioBest, 11), lpad(ratioMedian, 11), `  ${sum}`].join(''));
+    console.log(
+      [
+        pad(v.name, 62),
+        lpad(fmtMs(v.bestMs), 8),
+        lpad(fmtMs(v.medianMs), 10),
+        lpad(fmtRate(v.bestRate), 13),
+        lpad(fmtRate(v.medianRate), 11),
+        lpad(ratioBest, 11),
+        lpad(ratioMedian, 11),
+        `  ${sum}`,
+      ].join(''),
+    );
   }
 }
 
@@ -345,13 +369,19 @@ async function main(): Promise<number> {
     setupCost: 'cold on both sides: every timed run creates its pool and destroys it (Minigun per run, raw tinypool per timed run)',
   };
   if (process.execArgv.some((a) => a.startsWith('--expose-gc') || a.startsWith('--expose_gc'))) {
-    console.error('warning: --expose-gc is in execArgv; Minigun passes it to its Worker threads, which Node rejects, so the Minigun variants will fail. Run without it (this bench gets gc() via v8.setFlagsFromString).');
+    console.error(
+      'warning: --expose-gc is in execArgv; Minigun passes it to its Worker threads, which Node rejects, so the Minigun variants will fail. Run without it (this bench gets gc() via v8.setFlagsFromString).',
+    );
   }
   if (!args.json) {
-    console.log(`Minigun thread-strategy bench — node ${env.node}, ${env.cpus} × ${env.cpu}, ${env.totalMemGB} GB, load ${env.loadavg.join(' ')}, flags: ${env.flags || '(none)'} (workers: ${env.workerFlags || '(none)'})`);
+    console.log(
+      `Minigun thread-strategy bench — node ${env.node}, ${env.cpus} × ${env.cpu}, ${env.totalMemGB} GB, load ${env.loadavg.join(' ')}, flags: ${env.flags || '(none)'} (workers: ${env.workerFlags || '(none)'})`,
+    );
     console.log(`gc between runs: ${gc === undefined ? 'no' : 'yes (v8.setFlagsFromString)'}`);
     console.log('ratio = variant tasks/s ÷ raw tinypool (2 threads) tasks/s (> 1: faster). Best and median of the timed runs.');
-    console.log('Setup cost counted on both sides (cold): each timed run creates its pool (Minigun: per run; raw tinypool: per timed run) and destroys it before the clock stops.');
+    console.log(
+      'Setup cost counted on both sides (cold): each timed run creates its pool (Minigun: per run; raw tinypool: per timed run) and destroys it before the clock stops.',
+    );
     if (gc === undefined) console.log('note: no gc() available: garbage is not collected between runs');
   }
 
@@ -383,7 +413,10 @@ async function main(): Promise<number> {
     const cpu = results.find((r) => r.id === 'cpu');
     const one = cpu?.variants.find((v) => v.name.startsWith('raw tinypool, 1 thread'));
     const two = cpu?.variants.find((v) => v.role === 'baseline');
-    if (one !== undefined && two !== undefined) console.log(`\n  raw tinypool 2 threads vs 1 thread on this machine: ${(one.bestMs / two.bestMs).toFixed(2)}x faster (best), ${(one.medianMs / two.medianMs).toFixed(2)}x (median)`);
+    if (one !== undefined && two !== undefined)
+      console.log(
+        `\n  raw tinypool 2 threads vs 1 thread on this machine: ${(one.bestMs / two.bestMs).toFixed(2)}x faster (best), ${(one.medianMs / two.medianMs).toFixed(2)}x (median)`,
+      );
     console.log('\nTargets (printed only; never fail the process)');
     for (const t of targets) console.log(`  ${t.label}: ${t.ratioBest.toFixed(2)}x best, ${t.ratioMedian.toFixed(2)}x median → ${t.verdict}`);
     console.log(wrong.length === 0 ? '\nAll variants computed the expected sums.' : `\nWRONG RESULTS:\n  ${wrong.join('\n  ')}`);

@@ -26,7 +26,11 @@ export interface ThreadStrategyOptions {
 
 function validate(strategy: string, stage: StageInfo): void {
   if (stage.kind === 'stage') {
-    throw new MinigunError(ErrorCodes.INVALID_OPTION, `Stage "${stage.stage}" of pipeline "${stage.pipeline}" is a custom stage, which the ${strategy} strategy cannot run (it reads its whole input stream). Run it inline, or make it a processor.`, { pipeline: stage.pipeline, stage: stage.stage });
+    throw new MinigunError(
+      ErrorCodes.INVALID_OPTION,
+      `Stage "${stage.stage}" of pipeline "${stage.pipeline}" is a custom stage, which the ${strategy} strategy cannot run (it reads its whole input stream). Run it inline, or make it a processor.`,
+      { pipeline: stage.pipeline, stage: stage.stage },
+    );
   }
 }
 
@@ -39,7 +43,8 @@ function createStrategy(name: 'thread' | 'thread-per-batch', options: ThreadStra
     validate: (stage) => validate(name, stage),
     // Chunking needs inputs to put in chunks: let the runner hand a kept pool more attempts than workers.
     slots: (stage) => (perInput || maxChunk === 1 ? stage.options.concurrency : stage.options.concurrency * maxChunk),
-    createExecutor: (host) => new PoolExecutor(host, { perInput, maxChunk, terminateTimeoutMs: options.terminateTimeoutMs ?? 5000, resourceLimits: options.resourceLimits }),
+    createExecutor: (host) =>
+      new PoolExecutor(host, { perInput, maxChunk, terminateTimeoutMs: options.terminateTimeoutMs ?? 5000, resourceLimits: options.resourceLimits }),
   };
 }
 

@@ -5,7 +5,16 @@
  * privatenumber/tsx#354; test runners add their own, vitest-dev/vitest#6040). A worker imports a TypeScript
  * pipeline module by registering tsx itself (see @minigun/core/toolkit); plain JavaScript needs no loader.
  */
-const PASSED_ON = ['--conditions', '-C', '--enable-source-maps', '--no-warnings', '--no-deprecation', '--trace-warnings', '--stack-trace-limit', '--experimental-vm-modules'];
+const PASSED_ON = [
+  '--conditions',
+  '-C',
+  '--enable-source-maps',
+  '--no-warnings',
+  '--no-deprecation',
+  '--trace-warnings',
+  '--stack-trace-limit',
+  '--experimental-vm-modules',
+];
 const WITH_VALUE = new Set(['--conditions', '-C', '--stack-trace-limit']);
 
 export function workerExecArgv(execArgv: readonly string[] = process.execArgv): string[] {

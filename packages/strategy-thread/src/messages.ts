@@ -22,9 +22,13 @@ export type ThreadTaskResult =
   | { readonly t: 'fatal'; readonly error: import('@minigun/core/toolkit').SerializedError };
 
 /** Messages on a task's port, worker → parent: the handshake and producer emissions. */
-export type PortMessage = Extract<WorkerMessage, { t: 'ready' } | { t: 'emission' } | { t: 'fatal' }> | { readonly t: 'hello'; readonly workerId: number; readonly threadId: number };
+export type PortMessage =
+  | Extract<WorkerMessage, { t: 'ready' } | { t: 'emission' } | { t: 'fatal' }>
+  | { readonly t: 'hello'; readonly workerId: number; readonly threadId: number };
 
 /** Parent → worker on a task's port. */
-export type PortReply = Extract<ParentMessage, { t: 'setup' } | { t: 'credit' }> | { readonly t: 'fatal'; readonly error: import('@minigun/core/toolkit').SerializedError };
+export type PortReply =
+  | Extract<ParentMessage, { t: 'setup' } | { t: 'credit' }>
+  | { readonly t: 'fatal'; readonly error: import('@minigun/core/toolkit').SerializedError };
 
 export type { HookReport };

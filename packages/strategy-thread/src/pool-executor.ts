@@ -9,7 +9,17 @@ import { BroadcastChannel, MessageChannel, receiveMessageOnPort, type MessagePor
 import { fileURLToPath } from 'node:url';
 import { Tinypool } from 'tinypool';
 import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost } from '@minigun/core';
-import { AttemptQueue, assertCloneable, deliverHookReport, deserializeError, emissionsOf, forkSetup, serializeError, type InputOutcome, type QueuedAttempt } from '@minigun/core/toolkit';
+import {
+  AttemptQueue,
+  assertCloneable,
+  deliverHookReport,
+  deserializeError,
+  emissionsOf,
+  forkSetup,
+  serializeError,
+  type InputOutcome,
+  type QueuedAttempt,
+} from '@minigun/core/toolkit';
 import { workerExecArgv } from './loader-flags.js';
 import type { PortMessage, PortReply, ThreadTask, ThreadTaskResult } from './messages.js';
 
@@ -83,9 +93,15 @@ export class PoolExecutor implements StageExecutor {
     try {
       const result = await this.runTask({ key: this.key, port: port2, message: { t: 'produce', id } }, port1, [port2], onEmission);
       if (result.t === 'fatal') throw deserializeError(result.error);
-      if (result.t !== 'produced') throw new MinigunError(ErrorCodes.RUN_FAILED, `Producer worker of stage "${this.host.stage.stage}" answered ${result.t}.`, this.where);
+      if (result.t !== 'produced')
+        throw new MinigunError(ErrorCodes.RUN_FAILED, `Producer worker of stage "${this.host.stage.stage}" answered ${result.t}.`, this.where);
       // runTask has taken the port messages still on their way when the result arrived.
-      if (received !== result.emitted) throw new MinigunError(ErrorCodes.RUN_FAILED, `Producer worker of stage "${this.host.stage.stage}" sent ${result.emitted} items but ${received} arrived.`, this.where);
+      if (received !== result.emitted)
+        throw new MinigunError(
+          ErrorCodes.RUN_FAILED,
+          `Producer worker of stage "${this.host.stage.stage}" sent ${result.emitted} items but ${received} arrived.`,
+          this.where,
+        );
       await chain;
     } finally {
       port1.close();
@@ -99,10 +115,7 @@ export class PoolExecutor implements StageExecutor {
     this.cancelChannel.close();
     const timeout = mode === 'force' ? Math.min(1000, this.options.terminateTimeoutMs) : this.options.terminateTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.pool.destroy().catch(() => undefined),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout))),
-    ]);
+    await Promise.race([this.pool.destroy().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout)))]);
     clearTimeout(timer);
   }
 
@@ -136,7 +149,11 @@ export class PoolExecutor implements StageExecutor {
     const message = { t: 'inputs' as const, id: this.nextId++, inputs };
     // A port is needed only while some worker has not been set up (new pool, replaced or per-input workers).
     for (let attempt = 0; attempt < 3; attempt++) {
-      const withPort = attempt > 0 || this.options.perInput || this.pool.threads.length < this.host.stage.options.concurrency || this.pool.threads.some((t) => !this.ready.has(t.threadId));
+      const withPort =
+        attempt > 0 ||
+        this.options.perInput ||
+        this.pool.threads.length < this.host.stage.options.concurrency ||
+        this.pool.threads.some((t) => !this.ready.has(t.threadId));
       let result: ThreadTaskResult;
       if (withPort) {
         const { port1, port2 } = new MessageChannel();
@@ -208,7 +225,8 @@ export class PoolExecutor implements StageExecutor {
     if (error instanceof MinigunError || String((error as { code?: unknown })?.code ?? '').startsWith('ERR_MINIGUN_')) return error as Error;
     const e = error as Error & { code?: string };
     const exit = /exit(?:ed)?(?: with)?(?: code)? (\d+)/i.exec(e.message ?? '')?.[1];
-    const reason = e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'ran out of memory (resourceLimits)' : exit !== undefined ? `exited with code ${exit}` : `failed: ${e.message}`;
+    const reason =
+      e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'ran out of memory (resourceLimits)' : exit !== undefined ? `exited with code ${exit}` : `failed: ${e.message}`;
     return new MinigunError(
       ErrorCodes.WORKER_DIED,
       `A worker thread of stage "${this.host.stage.stage}" (pipeline "${this.host.stage.pipeline}") ${reason} while it held ${inputs} input(s); they fail or are retried, and the pool replaces the worker.`,

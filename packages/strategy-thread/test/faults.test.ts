@@ -8,29 +8,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCodes } from '@minigun/core';
 import { MyError } from './fixtures/helper.ts';
-import {
-  clonePerBatch,
-  cloneThread,
-  exitingOnce,
-  exitingRetried,
-  flaky,
-  hungry,
-  slowPerBatch,
-  slowThread,
-  throwing,
-} from './fixtures/faults.ts';
-import {
-  cleanupDirs,
-  expectAccounting,
-  files,
-  itemErrors,
-  liveWorkerHandles,
-  registry,
-  settledWorkerHandles,
-  sorted,
-  tempDir,
-  waitFor,
-} from './util.ts';
+import { clonePerBatch, cloneThread, exitingOnce, exitingRetried, flaky, hungry, slowPerBatch, slowThread, throwing } from './fixtures/faults.ts';
+import { cleanupDirs, expectAccounting, files, itemErrors, liveWorkerHandles, registry, settledWorkerHandles, sorted, tempDir, waitFor } from './util.ts';
 
 afterAll(cleanupDirs);
 
@@ -39,7 +18,20 @@ const code = (e: { error: Error }): unknown => (e.error as { code?: unknown }).c
 describe('values that cannot cross into or out of a worker', () => {
   it('a class instance with methods in state fails every input, names stage and path, suggests afterFork', async () => {
     const started = Date.now();
-    const r = await cloneThread.run({ state: { mode: 'state', client: { nested: [0, new MyError('x', 1)] } as unknown, db: { pool: new (class Client { query(): number { return 1; } })() } }, registry: registry() });
+    const r = await cloneThread.run({
+      state: {
+        mode: 'state',
+        client: { nested: [0, new MyError('x', 1)] } as unknown,
+        db: {
+          pool: new (class Client {
+            query(): number {
+              return 1;
+            }
+          })(),
+        },
+      },
+      registry: registry(),
+    });
     expect(r.status).toBe('completed');
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(r.collected.out).toBeUndefined();
@@ -57,7 +49,15 @@ describe('values that cannot cross into or out of a worker', () => {
   });
 
   it('a function in state fails every input (thread): path state.transform', async () => {
-    const r = await cloneThread.run({ state: { mode: 'state', transform: function double(n: number) { return n * 2; } }, registry: registry() });
+    const r = await cloneThread.run({
+      state: {
+        mode: 'state',
+        transform: function double(n: number) {
+          return n * 2;
+        },
+      },
+      registry: registry(),
+    });
     expect(r.status).toBe('completed');
     const errors = itemErrors(r);
     expect(errors).toHaveLength(4);

@@ -52,7 +52,10 @@ describe('reference scenarios', () => {
     for (const stage of ['square', 'negate', 'sum']) {
       const t = traces(r.collected.trace, stage);
       expect(t.length, stage).toBeGreaterThan(0);
-      expect(t.every((x) => x.threadId !== parentThreadId), `${stage} ran in worker threads`).toBe(true);
+      expect(
+        t.every((x) => x.threadId !== parentThreadId),
+        `${stage} ran in worker threads`,
+      ).toBe(true);
     }
     expect(traces(r.collected.trace, 'collect').every((x) => x.threadId === parentThreadId)).toBe(true);
     expect(traces(r.collected.trace, 'square')).toHaveLength(10);

@@ -4,7 +4,20 @@
 import { threadId as parentThreadId } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '@minigun/core';
-import { badAfterFork, base, child, hookedPerBatch, hookedThread, nested, runHidden, statePerBatch, stateThread, type HookRecord, type StateS, type Where } from './fixtures/semantics.ts';
+import {
+  badAfterFork,
+  base,
+  child,
+  hookedPerBatch,
+  hookedThread,
+  nested,
+  runHidden,
+  statePerBatch,
+  stateThread,
+  type HookRecord,
+  type StateS,
+  type Where,
+} from './fixtures/semantics.ts';
 import { expectAccounting, itemErrors, registry, sorted } from './util.ts';
 
 interface Seen {
@@ -88,8 +101,14 @@ describe('fork hooks', () => {
     const before = r.collected.beforeFork as HookRecord[];
     const after = r.collected.afterFork as HookRecord[];
     for (const level of levels) {
-      expect(before.filter((h) => h.level === level), `beforeFork ${level}`).toHaveLength(workers.size);
-      expect(after.filter((h) => h.level === level), `afterFork ${level}`).toHaveLength(workers.size);
+      expect(
+        before.filter((h) => h.level === level),
+        `beforeFork ${level}`,
+      ).toHaveLength(workers.size);
+      expect(
+        after.filter((h) => h.level === level),
+        `afterFork ${level}`,
+      ).toHaveLength(workers.size);
     }
     for (const h of before) {
       expect(h.threadId).toBe(parentThreadId);
@@ -167,8 +186,18 @@ describe('locating stages in workers', () => {
     expect(r.errors).toEqual([]);
     expect(sorted(r.collected.out)).toEqual([20, 30, 40]);
     const where = r.collected.where as Where[];
-    expect(where.filter((w) => w.stage === 'work').map((w) => w.n).sort()).toEqual([1, 2, 3]);
-    expect(where.filter((w) => w.stage === 'extra').map((w) => w.n).sort()).toEqual([2, 3, 4]);
+    expect(
+      where
+        .filter((w) => w.stage === 'work')
+        .map((w) => w.n)
+        .sort(),
+    ).toEqual([1, 2, 3]);
+    expect(
+      where
+        .filter((w) => w.stage === 'extra')
+        .map((w) => w.n)
+        .sort(),
+    ).toEqual([2, 3, 4]);
     expect(where.every((w) => w.threadId !== parentThreadId)).toBe(true);
     // The parent pipeline is unchanged by extend.
     expect(base.stages.map((s) => s.name)).toEqual(['gen', 'work']);

@@ -96,7 +96,7 @@ describe('programs that run pipelines', () => {
     expect(r.loaders).toEqual(['', '', '', '']); // workers got no loader flags
   });
 
-  it('compiled CommonJS (.cjs, require() of the packages\' CJS builds) runs in workers: plain `node compiled.cjs`', async () => {
+  it("compiled CommonJS (.cjs, require() of the packages' CJS builds) runs in workers: plain `node compiled.cjs`", async () => {
     const exit = await node([join(fixtures, 'compiled.cjs')], repo);
     expect(exit.code).toBe(0);
     const r = lastJson<{ status: string; out: number[]; threads: number[]; errors: string[]; parentThreadId: number }>(exit.stdout);
@@ -106,10 +106,12 @@ describe('programs that run pipelines', () => {
     expect(r.threads.every((t) => t !== r.parentThreadId)).toBe(true);
   });
 
-  it('an unguarded top-level run() in a module imported by workers: that stage\'s inputs fail with a clear error (ERR_MINIGUN_RUN_IN_WORKER as the cause)', async () => {
+  it("an unguarded top-level run() in a module imported by workers: that stage's inputs fail with a clear error (ERR_MINIGUN_RUN_IN_WORKER as the cause)", async () => {
     const exit = await node(['--import', 'tsx', join(fixtures, 'accidental-run.ts')], repo);
     expect(exit.code).toBe(0);
-    const r = lastJson<{ status: string; out: number[]; errors: Array<{ kind: string; stage?: string; message: string; code?: string; causeCode?: string }> }>(exit.stdout);
+    const r = lastJson<{ status: string; out: number[]; errors: Array<{ kind: string; stage?: string; message: string; code?: string; causeCode?: string }> }>(
+      exit.stdout,
+    );
     // The program's own run goes on; the workers' accidental runs are refused, not started.
     expect(r.status).toBe('completed');
     expect(r.out).toEqual([]);
@@ -152,7 +154,7 @@ describe('TypeScript loader in workers', () => {
     return errors[0]!;
   };
 
-  it('a .ts module outside the repository (type: module) is imported through the tsx found from core\'s location, so ERR_MINIGUN_TS_LOADER is not reached here', async () => {
+  it("a .ts module outside the repository (type: module) is imported through the tsx found from core's location, so ERR_MINIGUN_TS_LOADER is not reached here", async () => {
     const e = await outsideTs('{ "type": "module" }');
     // The TypeScript module was imported (the worker found no pipeline in it), not refused for lack of a loader.
     expect((e.error as { code?: string }).code).toBe(ErrorCodes.WORKER_SETUP);
@@ -184,7 +186,14 @@ describe('TypeScript loader in workers', () => {
 
     const exit = await node([join(app, 'main.mjs')], app);
     expect(exit.code).toBe(0);
-    const r = lastJson<{ rejected: boolean; code?: string; message?: string; status?: string; out?: number[]; errors?: Array<{ kind: string; code?: string; message: string }> }>(exit.stdout);
+    const r = lastJson<{
+      rejected: boolean;
+      code?: string;
+      message?: string;
+      status?: string;
+      out?: number[];
+      errors?: Array<{ kind: string; code?: string; message: string }>;
+    }>(exit.stdout);
     const reported = r.rejected ? [{ code: r.code, message: r.message! }] : r.errors!;
     expect(reported.length).toBeGreaterThan(0);
     for (const e of reported) {

@@ -30,17 +30,27 @@ export async function minigunSync(n: number, options: RunOptions = {}): Promise<
 
 export async function streamFast(n: number): Promise<number> {
   let sum = 0;
-  await streamPipeline(new CountingSource(n), mapTransform(inc), mapTransform(dbl), sinkWritable((x: number) => {
-    sum += x;
-  }));
+  await streamPipeline(
+    new CountingSource(n),
+    mapTransform(inc),
+    mapTransform(dbl),
+    sinkWritable((x: number) => {
+      sum += x;
+    }),
+  );
   return sum;
 }
 
 export async function streamFrom(n: number): Promise<number> {
   let sum = 0;
-  await streamPipeline(Readable.from(count(n)), mapTransform(inc), mapTransform(dbl), sinkWritable((x: number) => {
-    sum += x;
-  }));
+  await streamPipeline(
+    Readable.from(count(n)),
+    mapTransform(inc),
+    mapTransform(dbl),
+    sinkWritable((x: number) => {
+      sum += x;
+    }),
+  );
   return sum;
 }
 

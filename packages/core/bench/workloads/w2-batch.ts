@@ -33,9 +33,15 @@ export async function minigunBatch(n: number): Promise<number> {
 
 export async function streamBatch(n: number): Promise<number> {
   let sum = 0;
-  await streamPipeline(new CountingSource(n), mapTransform(inc), batchTransform<number>(BATCH), mapTransform(dblBatch), sinkWritable((b: number[]) => {
-    sum += sumBatch(b);
-  }));
+  await streamPipeline(
+    new CountingSource(n),
+    mapTransform(inc),
+    batchTransform<number>(BATCH),
+    mapTransform(dblBatch),
+    sinkWritable((b: number[]) => {
+      sum += sumBatch(b);
+    }),
+  );
   return sum;
 }
 

@@ -27,9 +27,14 @@ export async function minigunAsync(n: number): Promise<number> {
 
 export async function streamAsyncTransforms(n: number): Promise<number> {
   let sum = 0;
-  await streamPipeline(new CountingSource(n), asyncMapTransform(inc), asyncMapTransform(dbl), asyncSinkWritable(async (x: number) => {
-    sum += x;
-  }));
+  await streamPipeline(
+    new CountingSource(n),
+    asyncMapTransform(inc),
+    asyncMapTransform(dbl),
+    asyncSinkWritable(async (x: number) => {
+      sum += x;
+    }),
+  );
   return sum;
 }
 

@@ -110,7 +110,17 @@ export async function measureRss(ns: readonly number[], onProgress?: (msg: strin
     try {
       rows.push({ mode, flags: flags.join(' '), ...(await runChild(script, flags, n)) });
     } catch (e) {
-      rows.push({ mode, flags: flags.join(' '), n, ms: NaN, rate: NaN, maxRssMB: NaN, value: NaN, expected: NaN, error: e instanceof Error ? e.message : String(e) });
+      rows.push({
+        mode,
+        flags: flags.join(' '),
+        n,
+        ms: NaN,
+        rate: NaN,
+        maxRssMB: NaN,
+        value: NaN,
+        expected: NaN,
+        error: e instanceof Error ? e.message : String(e),
+      });
     }
   };
   let built: { dir: string; entry: string } | undefined;
@@ -118,7 +128,17 @@ export async function measureRss(ns: readonly number[], onProgress?: (msg: strin
     built = transpileChild();
     for (const n of [0, ...ns]) await attempt('plain', built.entry, flagsWithoutTsx(), n);
   } catch (e) {
-    rows.push({ mode: 'plain', flags: flagsWithoutTsx().join(' '), n: 0, ms: NaN, rate: NaN, maxRssMB: NaN, value: NaN, expected: NaN, error: `transpiling the child failed: ${e instanceof Error ? e.message : String(e)}` });
+    rows.push({
+      mode: 'plain',
+      flags: flagsWithoutTsx().join(' '),
+      n: 0,
+      ms: NaN,
+      rate: NaN,
+      maxRssMB: NaN,
+      value: NaN,
+      expected: NaN,
+      error: `transpiling the child failed: ${e instanceof Error ? e.message : String(e)}`,
+    });
   } finally {
     if (built !== undefined) rmSync(built.dir, { recursive: true, force: true });
   }

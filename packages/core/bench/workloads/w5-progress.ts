@@ -24,7 +24,11 @@ export function workload5(n: number): Workload {
     items: n,
     expected: expectedSum(n),
     variants: [
-      { name: `minigun inline + progress ${PROGRESS_INTERVAL_MS} ms`, role: 'minigun', run: () => minigunSync(n, { progress, progressIntervalMs: PROGRESS_INTERVAL_MS }) },
+      {
+        name: `minigun inline + progress ${PROGRESS_INTERVAL_MS} ms`,
+        role: 'minigun',
+        run: () => minigunSync(n, { progress, progressIntervalMs: PROGRESS_INTERVAL_MS }),
+      },
       { name: 'minigun inline, no progress', role: 'baseline', run: () => minigunSync(n) },
     ],
   };

@@ -77,17 +77,31 @@ export class PipelineBuilder<S = unknown> implements HookTarget<RunContext<S>> {
     this.checkName(name);
     if (options === null || typeof options !== 'object') throw invalid(this.where(name), 'options', options, 'an object with maxSize');
     for (const k of Object.keys(options)) {
-      if (!ACCUMULATOR_KEYS.has(k)) throw invalid(this.where(name), k, (options as unknown as Record<string, unknown>)[k], `one of ${[...ACCUMULATOR_KEYS].join(', ')} (accumulators always run inline, in the parent)`);
+      if (!ACCUMULATOR_KEYS.has(k))
+        throw invalid(
+          this.where(name),
+          k,
+          (options as unknown as Record<string, unknown>)[k],
+          `one of ${[...ACCUMULATOR_KEYS].join(', ')} (accumulators always run inline, in the parent)`,
+        );
     }
     positiveInt(this.where(name), 'maxSize', options.maxSize);
-    if (options.maxWaitMs !== undefined && (typeof options.maxWaitMs !== 'number' || !(options.maxWaitMs > 0))) throw invalid(this.where(name), 'maxWaitMs', options.maxWaitMs, 'a positive number of milliseconds');
+    if (options.maxWaitMs !== undefined && (typeof options.maxWaitMs !== 'number' || !(options.maxWaitMs > 0)))
+      throw invalid(this.where(name), 'maxWaitMs', options.maxWaitMs, 'a positive number of milliseconds');
     if (options.key !== undefined && typeof options.key !== 'function') throw invalid(this.where(name), 'key', options.key, 'a function of the item');
     if (fn !== undefined && typeof fn !== 'function') throw invalid(this.where(name), 'fn', fn, 'a function (items, out, ctx)');
     const { maxSize, maxWaitMs, key, name: _n, ...rest } = options as AccumulatorOptions<S> & { name?: string };
     this.push({
-      type: 'stage', name: this.full(name), kind: 'accumulator', fn: fn as StageFn | undefined,
+      type: 'stage',
+      name: this.full(name),
+      kind: 'accumulator',
+      fn: fn as StageFn | undefined,
       // Contexts do not apply to accumulators (they always run in the parent), so no layers.
-      layers: [], own: rest as StageOptions<never>, accumulator: { maxSize, maxWaitMs, key }, depth: this.def.depth, origin: this.origin,
+      layers: [],
+      own: rest as StageOptions<never>,
+      accumulator: { maxSize, maxWaitMs, key },
+      depth: this.def.depth,
+      origin: this.origin,
     });
     return this;
   }
@@ -129,7 +143,8 @@ export class PipelineBuilder<S = unknown> implements HookTarget<RunContext<S>> {
 
   /** Applies `options` to every stage defined inside `define`; contexts nest, stage options win. */
   with(options: StageOptions<S>, define: (p: PipelineBuilder<S>) => void): this {
-    if (options === null || typeof options !== 'object') throw invalid(`a context of pipeline "${this.def.name}"`, 'options', options, 'an object of stage options');
+    if (options === null || typeof options !== 'object')
+      throw invalid(`a context of pipeline "${this.def.name}"`, 'options', options, 'an object of stage options');
     define(new PipelineBuilder<S>(this.def, this.origin, this.scope, this.units, [...this.layers, options as StageOptions<never>]));
     return this;
   }
@@ -201,7 +216,8 @@ export class PipelineBuilder<S = unknown> implements HookTarget<RunContext<S>> {
 
   private hook(point: HookPoint, stage: string | undefined, fn: unknown): this {
     if (typeof fn !== 'function') throw invalid(`pipeline "${this.def.name}"`, `${point} hook`, fn, 'a function');
-    if (stage !== undefined && (typeof stage !== 'string' || stage === '')) throw invalid(`pipeline "${this.def.name}"`, `${point} stage`, stage, 'a stage name');
+    if (stage !== undefined && (typeof stage !== 'string' || stage === ''))
+      throw invalid(`pipeline "${this.def.name}"`, `${point} stage`, stage, 'a stage name');
     this.def.hooks.push({ point, stage, scope: this.scope, fn: fn as StageFn, depth: this.def.depth, origin: this.origin });
     return this;
   }
@@ -209,9 +225,24 @@ export class PipelineBuilder<S = unknown> implements HookTarget<RunContext<S>> {
   private addStage(kind: StageKind, name: string, a: unknown, b: unknown): this {
     this.checkName(name);
     const [own, fn] = b === undefined ? [{}, a] : [a, b];
-    if (typeof fn !== 'function') throw invalid(this.where(name), 'function', fn, kind === 'producer' ? 'a function (out, ctx)' : kind === 'stage' ? 'a function (input, out, ctx)' : 'a function (input, out, ctx)');
+    if (typeof fn !== 'function')
+      throw invalid(
+        this.where(name),
+        'function',
+        fn,
+        kind === 'producer' ? 'a function (out, ctx)' : kind === 'stage' ? 'a function (input, out, ctx)' : 'a function (input, out, ctx)',
+      );
     if (own === null || typeof own !== 'object') throw invalid(this.where(name), 'options', own, 'an object of stage options');
-    this.push({ type: 'stage', name: this.full(name), kind, fn: fn as StageFn, layers: this.layers, own: own as StageOptions<never>, depth: this.def.depth, origin: this.origin });
+    this.push({
+      type: 'stage',
+      name: this.full(name),
+      kind,
+      fn: fn as StageFn,
+      layers: this.layers,
+      own: own as StageOptions<never>,
+      depth: this.def.depth,
+      origin: this.origin,
+    });
     return this;
   }
 
@@ -221,8 +252,12 @@ export class PipelineBuilder<S = unknown> implements HookTarget<RunContext<S>> {
 
   private pushInto(units: UnitDraft[], unit: UnitDraft): void {
     if (findUnit(this.def.units, unit.name) !== undefined) {
-      const inherited = this.def.depth > 0 ? ' (an extended pipeline may add stages but not redefine its parent\'s; use p.reroute to change routing)' : '';
-      throw new MinigunError(ErrorCodes.DUPLICATE_STAGE, `Pipeline "${this.def.name}" already has a stage named "${unit.name}"${inherited}. Stage names must be unique.`, { pipeline: this.def.name, stage: unit.name });
+      const inherited = this.def.depth > 0 ? " (an extended pipeline may add stages but not redefine its parent's; use p.reroute to change routing)" : '';
+      throw new MinigunError(
+        ErrorCodes.DUPLICATE_STAGE,
+        `Pipeline "${this.def.name}" already has a stage named "${unit.name}"${inherited}. Stage names must be unique.`,
+        { pipeline: this.def.name, stage: unit.name },
+      );
     }
     units.push(unit);
   }

@@ -38,7 +38,12 @@ export function compile(def: Definition): CompiledPipeline {
   const reroutes = new Map<string, string | readonly string[]>();
   for (const r of def.reroutes) {
     const target = resolveName(r.stage, r.scope, (n) => drafts.some((d) => d.name === n));
-    if (target === undefined) throw new MinigunError(ErrorCodes.UNKNOWN_STAGE, `Pipeline "${pipeline}" reroutes stage "${r.stage}", which it does not have. Known stages: ${knownList()}.`, { pipeline, stage: r.stage });
+    if (target === undefined)
+      throw new MinigunError(
+        ErrorCodes.UNKNOWN_STAGE,
+        `Pipeline "${pipeline}" reroutes stage "${r.stage}", which it does not have. Known stages: ${knownList()}.`,
+        { pipeline, stage: r.stage },
+      );
     reroutes.set(target, r.to);
   }
 
@@ -49,7 +54,11 @@ export function compile(def: Definition): CompiledPipeline {
     if (contextName !== undefined) {
       const named = def.contexts.get(contextName);
       if (named === undefined) {
-        throw new MinigunError(ErrorCodes.INVALID_OPTION, `Stage "${d.name}" of pipeline "${pipeline}" uses context "${contextName}", which is not declared. Declare it with p.context("${contextName}", { … }). Declared contexts: ${listNames(def.contexts.keys())}.`, { pipeline, stage: d.name });
+        throw new MinigunError(
+          ErrorCodes.INVALID_OPTION,
+          `Stage "${d.name}" of pipeline "${pipeline}" uses context "${contextName}", which is not declared. Declare it with p.context("${contextName}", { … }). Declared contexts: ${listNames(def.contexts.keys())}.`,
+          { pipeline, stage: d.name },
+        );
       }
       layers.splice(layers.length - 1, 0, named);
     }
@@ -73,7 +82,11 @@ export function compile(def: Definition): CompiledPipeline {
     if (h.stage !== undefined) {
       stage = resolveName(h.stage, h.scope, (n) => stages.has(n));
       if (stage === undefined) {
-        throw new MinigunError(ErrorCodes.UNKNOWN_STAGE, `Pipeline "${pipeline}" has a ${h.point} hook for stage "${h.stage}", which it does not have. Known stages: ${knownList()}.`, { pipeline, stage: h.stage });
+        throw new MinigunError(
+          ErrorCodes.UNKNOWN_STAGE,
+          `Pipeline "${pipeline}" has a ${h.point} hook for stage "${h.stage}", which it does not have. Known stages: ${knownList()}.`,
+          { pipeline, stage: h.stage },
+        );
       }
     }
     hooks.add({ point: h.point, stage, level: stage === undefined ? 'pipeline' : 'stage', origin: h.origin, depth: h.depth, fn: h.fn });

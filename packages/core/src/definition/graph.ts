@@ -64,7 +64,11 @@ export function buildGraph(pipeline: string, units: readonly Unit[]): Graph {
   const collect = (list: readonly Unit[]): void => {
     for (const u of list) {
       if (stages.has(u.name) || groups.has(u.name)) {
-        throw new MinigunError(ErrorCodes.DUPLICATE_STAGE, `Pipeline "${pipeline}" defines "${u.name}" twice; stage and nested pipeline names must be unique.`, { pipeline, stage: u.name });
+        throw new MinigunError(
+          ErrorCodes.DUPLICATE_STAGE,
+          `Pipeline "${pipeline}" defines "${u.name}" twice; stage and nested pipeline names must be unique.`,
+          { pipeline, stage: u.name },
+        );
       }
       all.push(u);
       if (u.type === 'stage') {
@@ -101,7 +105,11 @@ export function buildGraph(pipeline: string, units: readonly Unit[]): Graph {
     if (u.from !== undefined && !(u.type === 'stage' && u.kind === 'producer')) declaresFrom.add(u.name);
     for (const f of u.from ?? []) {
       if (u.type === 'stage' && u.kind === 'producer') {
-        throw new MinigunError(ErrorCodes.INVALID_ROUTE, `Producer "${u.name}" of pipeline "${pipeline}" has from: "${f}", but producers never receive items. Remove the from option.`, { pipeline, stage: u.name });
+        throw new MinigunError(
+          ErrorCodes.INVALID_ROUTE,
+          `Producer "${u.name}" of pipeline "${pipeline}" has from: "${f}", but producers never receive items. Remove the from option.`,
+          { pipeline, stage: u.name },
+        );
       }
       const source = resolve(f, u.name, 'from');
       namedInFrom.add(source);
@@ -159,7 +167,11 @@ export function buildGraph(pipeline: string, units: readonly Unit[]): Graph {
   const addPair = ([a, b]: [string, string]): void => {
     const target = unit(b);
     if (target.type === 'stage' && target.kind === 'producer') {
-      throw new MinigunError(ErrorCodes.INVALID_ROUTE, `Pipeline "${pipeline}" routes "${a}" to producer "${b}", but producers never receive items. Route to a processor, accumulator or consumer instead.`, { pipeline, stage: a });
+      throw new MinigunError(
+        ErrorCodes.INVALID_ROUTE,
+        `Pipeline "${pipeline}" routes "${a}" to producer "${b}", but producers never receive items. Route to a processor, accumulator or consumer instead.`,
+        { pipeline, stage: a },
+      );
     }
     const source = unit(a);
     const from = source.type === 'stage' ? [a] : groupExits(source);
@@ -203,7 +215,11 @@ function checkCycles(pipeline: string, order: readonly string[], edges: Readonly
       const s = state.get(t);
       if (s === 1) {
         const cycle = [...path.slice(path.indexOf(t)), t].join(' -> ');
-        throw new MinigunError(ErrorCodes.CYCLE, `Pipeline "${pipeline}" has a cycle: ${cycle}. Remove one of these edges (to/from), or use out.to() for deliberate loops.`, { pipeline, stage: t });
+        throw new MinigunError(
+          ErrorCodes.CYCLE,
+          `Pipeline "${pipeline}" has a cycle: ${cycle}. Remove one of these edges (to/from), or use out.to() for deliberate loops.`,
+          { pipeline, stage: t },
+        );
       }
       if (s === undefined) visit(t);
     }

@@ -24,9 +24,23 @@ export interface ResolvedStageOptions {
 export const DEFAULT_QUEUE_SIZE = 1000;
 
 const KNOWN_OPTIONS = new Set([
-  'strategy', 'concurrency', 'to', 'from', 'dispatch', 'queueSize', 'retries', 'ordered', 'onError', 'context', 'hooks', 'transport',
+  'strategy',
+  'concurrency',
+  'to',
+  'from',
+  'dispatch',
+  'queueSize',
+  'retries',
+  'ordered',
+  'onError',
+  'context',
+  'hooks',
+  'transport',
   // accumulator-only, validated by the builder
-  'maxSize', 'maxWaitMs', 'key', 'name',
+  'maxSize',
+  'maxWaitMs',
+  'key',
+  'name',
 ]);
 
 export function mergeOptions(layers: readonly (StageOptions<never> | undefined)[]): StageOptions<never> {
@@ -51,7 +65,11 @@ export function toList(value: string | readonly string[] | undefined, where: str
 export function resolveOptions(pipeline: string, stage: string, kind: StageKind, options: StageOptions<never>): ResolvedStageOptions {
   const where = `stage "${stage}" of pipeline "${pipeline}"`;
   for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new MinigunError(ErrorCodes.INVALID_OPTION, `Unknown option "${key}" on ${where}. Known options: ${[...KNOWN_OPTIONS].join(', ')}.`, { pipeline, stage });
+    if (!KNOWN_OPTIONS.has(key))
+      throw new MinigunError(ErrorCodes.INVALID_OPTION, `Unknown option "${key}" on ${where}. Known options: ${[...KNOWN_OPTIONS].join(', ')}.`, {
+        pipeline,
+        stage,
+      });
   }
   const isAccumulator = kind === 'accumulator';
   const strategy = options.strategy ?? 'inline';
@@ -67,7 +85,8 @@ export function resolveOptions(pipeline: string, stage: string, kind: StageKind,
   const onError = options.onError ?? 'continue';
   if (onError !== 'continue' && onError !== 'abort') throw invalid(where, 'onError', onError, '"continue" or "abort"');
   if (options.ordered !== undefined && typeof options.ordered !== 'boolean') throw invalid(where, 'ordered', options.ordered, 'true or false');
-  if (options.transport !== undefined && (typeof options.transport !== 'string' || options.transport === '')) throw invalid(where, 'transport', options.transport, 'a transport name');
+  if (options.transport !== undefined && (typeof options.transport !== 'string' || options.transport === ''))
+    throw invalid(where, 'transport', options.transport, 'a transport name');
   if (options.hooks !== undefined) {
     if (typeof options.hooks !== 'object' || options.hooks === null) throw invalid(where, 'hooks', options.hooks, 'an object of hook functions');
     for (const [k, fn] of Object.entries(options.hooks)) {
@@ -100,7 +119,7 @@ export function positiveInt(where: string, option: string, value: unknown): void
 export function invalid(where: string, option: string, value: unknown, expected: string): MinigunError {
   let shown: string;
   try {
-    shown = typeof value === 'function' ? 'a function' : JSON.stringify(value) ?? String(value);
+    shown = typeof value === 'function' ? 'a function' : (JSON.stringify(value) ?? String(value));
   } catch {
     shown = String(value);
   }

@@ -89,7 +89,11 @@ export class ProgressReporter {
 /** `out.total(n)`: records the announced total of a stage, after checking it. */
 export function announceTotal(counters: StageCounters, n: number, pipeline: string, stage: string): void {
   if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
-    throw new MinigunError(ErrorCodes.INVALID_OPTION, `Stage "${stage}" of pipeline "${pipeline}" called out.total(${String(n)}); pass the number of items it will emit (a finite number >= 0).`, { pipeline, stage });
+    throw new MinigunError(
+      ErrorCodes.INVALID_OPTION,
+      `Stage "${stage}" of pipeline "${pipeline}" called out.total(${String(n)}); pass the number of items it will emit (a finite number >= 0).`,
+      { pipeline, stage },
+    );
   }
   counters.total = Math.floor(n);
 }

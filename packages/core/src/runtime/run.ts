@@ -353,11 +353,19 @@ export class Run<S> {
     const full = typeof name === 'string' ? resolveName(name, node.spec.group, (n) => this.nodes.has(n) || groups.has(n)) : undefined;
     const targets = full === undefined ? undefined : this.nodes.has(full) ? [this.nodes.get(full)!] : groups.get(full)!.map((n) => this.nodes.get(n)!);
     if (targets === undefined || targets.length === 0) {
-      throw new MinigunError(ErrorCodes.UNKNOWN_STAGE, `Stage "${node.name}" of pipeline "${this.compiled.name}" routes to "${String(name)}" with out.to(), but there is no such stage. Known stages: ${listNames([...this.nodes.keys(), ...groups.keys()])}.`, { pipeline: this.compiled.name, stage: node.name });
+      throw new MinigunError(
+        ErrorCodes.UNKNOWN_STAGE,
+        `Stage "${node.name}" of pipeline "${this.compiled.name}" routes to "${String(name)}" with out.to(), but there is no such stage. Known stages: ${listNames([...this.nodes.keys(), ...groups.keys()])}.`,
+        { pipeline: this.compiled.name, stage: node.name },
+      );
     }
     const producer = targets.find((t) => t.kind === 'producer');
     if (producer !== undefined) {
-      throw new MinigunError(ErrorCodes.INVALID_ROUTE, `Stage "${node.name}" of pipeline "${this.compiled.name}" routes to producer "${producer.name}" with out.to(), but producers never receive items.`, { pipeline: this.compiled.name, stage: node.name });
+      throw new MinigunError(
+        ErrorCodes.INVALID_ROUTE,
+        `Stage "${node.name}" of pipeline "${this.compiled.name}" routes to producer "${producer.name}" with out.to(), but producers never receive items.`,
+        { pipeline: this.compiled.name, stage: node.name },
+      );
     }
     node.routes.set(name, targets);
     return targets;
@@ -442,7 +450,10 @@ export class Run<S> {
     if (emits && !this.stopping) {
       const wait = this.emitFrom(node, value);
       if (wait !== undefined) {
-        wait.then(() => this.release(node), () => this.release(node));
+        wait.then(
+          () => this.release(node),
+          () => this.release(node),
+        );
         return;
       }
     }
@@ -513,38 +524,41 @@ export class Run<S> {
   private attemptIsolated(node: StageNode, item: unknown, attempt: number, seq: number): void {
     const t0 = node.counters.sample() ? performance.now() : 0;
     // Through a promise, so that an executor throwing synchronously fails the attempt, not the emitter.
-    Promise.resolve({ input: item, attempt, signal: this.controller.signal }).then((a) => node.executor!.execute(a)).then(
-      async (emissions) => {
-        if (this.ended) return;
-        if (seq < 0 && !Array.isArray(emissions) && Symbol.asyncIterator in emissions) {
-          await this.deliverStreamed(node, item, emissions as AsyncIterable<Emission>, t0);
-          return;
-        }
-        // All or nothing: the attempt succeeded, so its emissions are delivered now, in order.
-        const hold: HeldEmit[] = [];
-        const take = (e: Emission): void => {
-          if (e.kind === 'collect') this.collect(e.key, e.value);
-          else hold.push({ item: e.item, to: e.to === undefined ? undefined : this.route(node, e.to) });
-        };
-        // Arrays (the usual case) without a microtask per emission; async iterables (e.g. read from disk) streamed.
-        if (Array.isArray(emissions)) for (const e of emissions as Emission[]) take(e);
-        else for await (const e of emissions as AsyncIterable<Emission>) take(e);
-        if (seq >= 0) {
-          this.succeeded(node, item, undefined, t0, hold.length === 0, hold, seq);
-          return;
-        }
-        if (t0 !== 0) node.counters.latency.add(performance.now() - t0);
-        node.counters.done++;
-        if (hold.length === 0 && node.targets.length > 0) node.counters.filtered++;
-        for (const e of hold) {
-          if (this.stopping) break;
-          const wait = e.to === undefined ? this.emitFrom(node, e.item) : this.emitTo(node, e.to, e.item);
-          if (wait !== undefined) await wait.catch(() => undefined);
-        }
-        this.release(node);
-      },
-      (e: unknown) => this.failed(node, item, attempt, seq, e, t0),
-    ).catch((e: unknown) => this.fault(e));
+    Promise.resolve({ input: item, attempt, signal: this.controller.signal })
+      .then((a) => node.executor!.execute(a))
+      .then(
+        async (emissions) => {
+          if (this.ended) return;
+          if (seq < 0 && !Array.isArray(emissions) && Symbol.asyncIterator in emissions) {
+            await this.deliverStreamed(node, item, emissions as AsyncIterable<Emission>, t0);
+            return;
+          }
+          // All or nothing: the attempt succeeded, so its emissions are delivered now, in order.
+          const hold: HeldEmit[] = [];
+          const take = (e: Emission): void => {
+            if (e.kind === 'collect') this.collect(e.key, e.value);
+            else hold.push({ item: e.item, to: e.to === undefined ? undefined : this.route(node, e.to) });
+          };
+          // Arrays (the usual case) without a microtask per emission; async iterables (e.g. read from disk) streamed.
+          if (Array.isArray(emissions)) for (const e of emissions as Emission[]) take(e);
+          else for await (const e of emissions as AsyncIterable<Emission>) take(e);
+          if (seq >= 0) {
+            this.succeeded(node, item, undefined, t0, hold.length === 0, hold, seq);
+            return;
+          }
+          if (t0 !== 0) node.counters.latency.add(performance.now() - t0);
+          node.counters.done++;
+          if (hold.length === 0 && node.targets.length > 0) node.counters.filtered++;
+          for (const e of hold) {
+            if (this.stopping) break;
+            const wait = e.to === undefined ? this.emitFrom(node, e.item) : this.emitTo(node, e.to, e.item);
+            if (wait !== undefined) await wait.catch(() => undefined);
+          }
+          this.release(node);
+        },
+        (e: unknown) => this.failed(node, item, attempt, seq, e, t0),
+      )
+      .catch((e: unknown) => this.fault(e));
   }
 
   /**
@@ -623,11 +637,13 @@ export class Run<S> {
       const e = toError(error);
       this.errors.push({ kind: 'run', stage: node.name, message: `closing ${what} of stage "${node.name}" failed: ${e.message}`, error: e, attempts: 1 });
     };
-    await Promise.all(this.order.map(async (node) => {
-      await node.executor?.close(mode).catch((e: unknown) => closing(node, 'the executor', e));
-      // After the executor: no worker writes any more, and nothing is read any more.
-      await node.transport?.session.close().catch((e: unknown) => closing(node, `transport "${node.transport!.name}"`, e));
-    }));
+    await Promise.all(
+      this.order.map(async (node) => {
+        await node.executor?.close(mode).catch((e: unknown) => closing(node, 'the executor', e));
+        // After the executor: no worker writes any more, and nothing is read any more.
+        await node.transport?.session.close().catch((e: unknown) => closing(node, `transport "${node.transport!.name}"`, e));
+      }),
+    );
   }
 
   // ---- producers ----------------------------------------------------------------------------------
@@ -651,12 +667,19 @@ export class Run<S> {
       this.done();
     };
     const run = node.executor?.produce !== undefined ? this.produceIsolated(node) : this.produceInline(node);
-    run.then(() => finish(), (e: unknown) => finish(e ?? new Error('producer rejected without a reason')));
+    run.then(
+      () => finish(),
+      (e: unknown) => finish(e ?? new Error('producer rejected without a reason')),
+    );
   }
 
   private async produceInline(node: StageNode): Promise<void> {
     const result = await (node.spec.fn as AnyFn)(node.sharedOut!, node.ctx);
-    await drainProduced(result, (item) => this.emitFrom(node, item), () => this.stoppedError(node));
+    await drainProduced(
+      result,
+      (item) => this.emitFrom(node, item),
+      () => this.stoppedError(node),
+    );
   }
 
   /** The error a producer loop stops with once the run is stopping. */
@@ -724,13 +747,17 @@ export class Run<S> {
     if (node.flushTail !== undefined) {
       const tail: Promise<void> = node.flushTail.then(run);
       node.flushTail = tail;
-      void tail.then(() => { if (node.flushTail === tail) node.flushTail = undefined; });
+      void tail.then(() => {
+        if (node.flushTail === tail) node.flushTail = undefined;
+      });
       return tail;
     }
     const r = run();
     if (r !== undefined) {
       node.flushTail = r;
-      void r.then(() => { if (node.flushTail === r) node.flushTail = undefined; });
+      void r.then(() => {
+        if (node.flushTail === r) node.flushTail = undefined;
+      });
     }
     return r;
   }
@@ -739,7 +766,10 @@ export class Run<S> {
     node.counters.done += items.length;
     const wait = value !== undefined && !this.stopping ? this.emitFrom(node, value) : undefined;
     if (wait === undefined) return this.done();
-    return wait.then(() => this.done(), () => this.done());
+    return wait.then(
+      () => this.done(),
+      () => this.done(),
+    );
   }
 
   private flushFailed(node: StageNode, items: unknown[], e: unknown): void {
@@ -756,7 +786,11 @@ export class Run<S> {
   private enqueueCustom(node: StageNode, item: unknown): Maybe {
     if (node.runnersAlive === 0 && node.phase !== 'open') {
       node.counters.failed++;
-      const error = new MinigunError(ErrorCodes.STAGE_CLOSED, `Stage "${node.name}" of pipeline "${this.compiled.name}" received an item after its input stream ended (it was routed there with out.to() late). Route it to a processor instead.`, { pipeline: this.compiled.name, stage: node.name });
+      const error = new MinigunError(
+        ErrorCodes.STAGE_CLOSED,
+        `Stage "${node.name}" of pipeline "${this.compiled.name}" received an item after its input stream ended (it was routed there with out.to() late). Route it to a processor instead.`,
+        { pipeline: this.compiled.name, stage: node.name },
+      );
       this.recordItemError(node, item, error, 1);
       return;
     }
@@ -796,11 +830,13 @@ export class Run<S> {
             return Promise.resolve({ done: false, value });
           }
           if (node.phase !== 'open' || this.stopping) return Promise.resolve({ done: true, value: undefined });
-          return new Promise((resolve) => node.readers.push((r) => {
-            holding = !r.done;
-            heldValue = r.value;
-            resolve(r);
-          }));
+          return new Promise((resolve) =>
+            node.readers.push((r) => {
+              holding = !r.done;
+              heldValue = r.value;
+              resolve(r);
+            }),
+          );
         },
         return: () => {
           settleHeld();
@@ -847,7 +883,15 @@ export class Run<S> {
       for (const item of left) {
         node.counters.failed++;
         this.pending--;
-        this.recordItemError(node, item, new MinigunError(ErrorCodes.STAGE_CLOSED, `Custom stage "${node.name}" returned before reading this item.`, { pipeline: this.compiled.name, stage: node.name }), 0);
+        this.recordItemError(
+          node,
+          item,
+          new MinigunError(ErrorCodes.STAGE_CLOSED, `Custom stage "${node.name}" returned before reading this item.`, {
+            pipeline: this.compiled.name,
+            stage: node.name,
+          }),
+          0,
+        );
       }
       node.releaseRoom();
     }

@@ -58,10 +58,20 @@ export function snapshotStage(s: StageShape, now: number): StageStats {
   const utilization = activeMs > 0 ? Math.min(1, busyMs / (activeMs * s.concurrency)) : 0;
   const workers = s.workers?.();
   return {
-    stage: s.name, kind: s.kind, strategy: s.strategy, concurrency: s.concurrency,
-    in: c.in, done: c.done, failed: c.failed, cancelled: c.cancelled, retried: c.retried, out: c.out, filtered: c.filtered,
+    stage: s.name,
+    kind: s.kind,
+    strategy: s.strategy,
+    concurrency: s.concurrency,
+    in: c.in,
+    done: c.done,
+    failed: c.failed,
+    cancelled: c.cancelled,
+    retried: c.retried,
+    out: c.out,
+    filtered: c.filtered,
     latency: { p50: round(p50!), p90: round(p90!), p99: round(p99!), samples: c.latency.count },
-    throughput: round(throughput), active: s.active,
+    throughput: round(throughput),
+    active: s.active,
     queue: { depth: s.depth, max: c.maxDepth, capacity: s.capacity },
     utilization: round(utilization),
     ...(c.total === undefined ? {} : { total: c.total }),

@@ -38,7 +38,11 @@ export async function openTransport(transport: Transport, stage: StageInfo): Pro
     return { name: transport.name, workerModule: transport.workerModule, session: await transport.open(stage) };
   } catch (error) {
     if (error instanceof MinigunError) throw error;
-    throw new MinigunError(ErrorCodes.TRANSPORT, `Transport "${transport.name}" could not open for stage "${stage.stage}" of pipeline "${stage.pipeline}": ${toError(error).message}`, { pipeline: stage.pipeline, stage: stage.stage, cause: error });
+    throw new MinigunError(
+      ErrorCodes.TRANSPORT,
+      `Transport "${transport.name}" could not open for stage "${stage.stage}" of pipeline "${stage.pipeline}": ${toError(error).message}`,
+      { pipeline: stage.pipeline, stage: stage.stage, cause: error },
+    );
   }
 }
 
@@ -63,7 +67,11 @@ export function createStrategyHost(node: StageNode, deps: HostDeps): StrategyHos
     },
     produce: async (emit) => {
       const { out, ctx } = capturing(node, deps, (e) => emit(e));
-      await drainProduced(await (node.spec.fn as AnyFn)(out, ctx), (item) => emit({ kind: 'emit', item }), () => deps.stopped(node));
+      await drainProduced(
+        await (node.spec.fn as AnyFn)(out, ctx),
+        (item) => emit({ kind: 'emit', item }),
+        () => deps.stopped(node),
+      );
     },
   };
 }

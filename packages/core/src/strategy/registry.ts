@@ -44,16 +44,25 @@ export class Registry {
       }
       const existing = this.strategyMap.get(s.name);
       if (existing !== undefined && existing !== s && this.owners.get(`strategy:${s.name}`) !== plugin.name) {
-        throw new MinigunError(ErrorCodes.INVALID_PLUGIN, `Plugin "${plugin.name}" registers strategy "${s.name}", which this registry already has from another plugin. Use a new Registry, or another name.`);
+        throw new MinigunError(
+          ErrorCodes.INVALID_PLUGIN,
+          `Plugin "${plugin.name}" registers strategy "${s.name}", which this registry already has from another plugin. Use a new Registry, or another name.`,
+        );
       }
     }
     for (const t of plugin.transports ?? []) {
       if (typeof t?.name !== 'string' || typeof t.open !== 'function' || t.name === CHANNEL_TRANSPORT) {
-        throw new MinigunError(ErrorCodes.INVALID_PLUGIN, `Plugin "${plugin.name}" has a malformed transport (it needs name and open(); "${CHANNEL_TRANSPORT}" is reserved).`);
+        throw new MinigunError(
+          ErrorCodes.INVALID_PLUGIN,
+          `Plugin "${plugin.name}" has a malformed transport (it needs name and open(); "${CHANNEL_TRANSPORT}" is reserved).`,
+        );
       }
       const existing = this.transportMap.get(t.name);
       if (existing !== undefined && existing !== t && this.owners.get(`transport:${t.name}`) !== plugin.name) {
-        throw new MinigunError(ErrorCodes.INVALID_PLUGIN, `Plugin "${plugin.name}" registers transport "${t.name}", which this registry already has from another plugin.`);
+        throw new MinigunError(
+          ErrorCodes.INVALID_PLUGIN,
+          `Plugin "${plugin.name}" registers transport "${t.name}", which this registry already has from another plugin.`,
+        );
       }
     }
     for (const s of plugin.strategies ?? []) {
@@ -95,17 +104,26 @@ export class Registry {
   /** @internal The error for a missing strategy, naming the package to install when it is one of ours. */
   unknownStrategy(name: string, pipeline: string, stage: string): MinigunError {
     const pkg = KNOWN_PACKAGES[name];
-    const fix = pkg !== undefined
-      ? `Install ${pkg} and register it: import '${pkg}/register' (adds it to defaultRegistry), or registry.use(...) with its plugin.`
-      : `Register a plugin that provides it with registry.use(plugin), or fix the name.`;
-    return new MinigunError(ErrorCodes.UNKNOWN_STRATEGY, `Stage "${stage}" of pipeline "${pipeline}" uses strategy "${name}", which is not registered. ${fix} Registered strategies: ${listNames(this.strategies)}.`, { pipeline, stage });
+    const fix =
+      pkg !== undefined
+        ? `Install ${pkg} and register it: import '${pkg}/register' (adds it to defaultRegistry), or registry.use(...) with its plugin.`
+        : `Register a plugin that provides it with registry.use(plugin), or fix the name.`;
+    return new MinigunError(
+      ErrorCodes.UNKNOWN_STRATEGY,
+      `Stage "${stage}" of pipeline "${pipeline}" uses strategy "${name}", which is not registered. ${fix} Registered strategies: ${listNames(this.strategies)}.`,
+      { pipeline, stage },
+    );
   }
 
   /** @internal */
   unknownTransport(name: string, pipeline: string, stage: string): MinigunError {
     const pkg = KNOWN_PACKAGES[name];
     const fix = pkg !== undefined ? `Install ${pkg} and register it (import '${pkg}/register').` : 'Register a plugin that provides it, or fix the name.';
-    return new MinigunError(ErrorCodes.UNKNOWN_TRANSPORT, `Stage "${stage}" of pipeline "${pipeline}" uses transport "${name}", which is not registered. ${fix} Registered transports: ${listNames(this.transports)}.`, { pipeline, stage });
+    return new MinigunError(
+      ErrorCodes.UNKNOWN_TRANSPORT,
+      `Stage "${stage}" of pipeline "${pipeline}" uses transport "${name}", which is not registered. ${fix} Registered transports: ${listNames(this.transports)}.`,
+      { pipeline, stage },
+    );
   }
 }
 

@@ -67,7 +67,11 @@ function range(n: number, f: (i: number) => number = (i) => i): number[] {
  */
 export function assertAccounting(result: RunResult): void {
   for (const [name, s] of Object.entries(result.stats.stages)) {
-    assert.equal(s.in, s.done + s.failed + s.cancelled, `stage "${name}": in (${s.in}) != done (${s.done}) + failed (${s.failed}) + cancelled (${s.cancelled})`);
+    assert.equal(
+      s.in,
+      s.done + s.failed + s.cancelled,
+      `stage "${name}": in (${s.in}) != done (${s.done}) + failed (${s.failed}) + cancelled (${s.cancelled})`,
+    );
   }
 }
 
@@ -92,116 +96,164 @@ export function conformanceCases(options: ConformanceOptions): ConformanceCase[]
     registry.use({ name: `conformance:${strategy.name}`, strategies: [alias] });
     const t = options.transport;
     if (t === undefined) return p.run({ ...o, registry });
-    registry.use({ name: `conformance:${t.name}`, transports: [{ name: CONFORMANCE_TRANSPORT, workerModule: t.workerModule, open: (stage) => t.open(stage) }] });
-    return (VIA_TRANSPORT.get(p as never) as Pipeline<S> | undefined ?? p).run({ ...o, registry });
+    registry.use({
+      name: `conformance:${t.name}`,
+      transports: [{ name: CONFORMANCE_TRANSPORT, workerModule: t.workerModule, open: (stage) => t.open(stage) }],
+    });
+    return ((VIA_TRANSPORT.get(p as never) as Pipeline<S> | undefined) ?? p).run({ ...o, registry });
   };
   const cases: Array<[string, () => Promise<void>]> = [
-    ['delivers every item exactly once, duplicates kept', async () => {
-      const r = await run(basicPipeline, { state: state({ count: 100 }) });
-      assert.equal(r.status, 'completed');
-      assert.deepEqual(sorted(r.collected.out), range(100, (i) => i * 3));
-      assert.equal(r.stats.stages.work!.done, 100);
-      assertAccounting(r);
-    }],
-    ['handles empty input and a single item', async () => {
-      const empty = await run(basicPipeline, { state: state({ count: 0 }) });
-      assert.equal(empty.status, 'completed');
-      assert.equal(empty.collected.out, undefined);
-      const one = await run(basicPipeline, { state: state({ count: 1 }) });
-      assert.deepEqual(one.collected.out, [0]);
-    }],
-    ['runs inputs concurrently up to concurrency', async () => {
-      const r = await run(basicPipeline, { state: state({ count: 12, delays: [150] }) });
-      assert.equal(r.status, 'completed');
-      // The most inputs running at one moment (start-up costs of workers do not matter here).
-      const spans = r.collected.timeline as Array<{ start: number; end: number }>;
-      const overlap = Math.max(...spans.map((s) => spans.filter((o) => o.start <= s.start && s.start < o.end).length));
-      assert.ok(overlap >= 2, `inputs never overlapped (concurrency 4)`);
-      assert.ok(overlap <= 4, `${overlap} inputs ran at once, above concurrency 4`);
-    }],
-    ['keeps input order with ordered: true', async () => {
-      const r = await run(orderedPipeline, { state: state({ count: 40, delays: [30, 1, 12, 5, 20] }) });
-      assert.equal(r.status, 'completed');
-      assert.deepEqual(r.collected.out, range(40));
-    }],
-    ['records failures with stage, message and input, and goes on', async () => {
-      const r = await run(basicPipeline, { state: state({ count: 20, failOn: [3, 7] }) });
-      assert.equal(r.status, 'completed');
-      assert.deepEqual(sorted(r.collected.out), range(20).filter((i) => i !== 3 && i !== 7).map((i) => i * 3));
-      const items = r.errors.filter((e) => e.kind === 'item');
-      assert.equal(items.length, 2);
-      for (const e of items) {
-        assert.equal(e.stage, 'work');
-        assert.match(e.message, /conformance failure on [37]/);
-        assert.equal(e.error.name, 'RangeError');
-        assert.ok([3, 7].includes(e.input as number));
-      }
-      assert.equal(r.stats.stages.work!.failed, 2);
-      assertAccounting(r);
-    }],
-    ['retries a failed attempt', async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'minigun-conformance-'));
-      try {
-        const r = await run(retryPipeline, { state: state({ count: 10, dir }) });
+    [
+      'delivers every item exactly once, duplicates kept',
+      async () => {
+        const r = await run(basicPipeline, { state: state({ count: 100 }) });
         assert.equal(r.status, 'completed');
-        assert.deepEqual(sorted(r.collected.out), range(10));
-        assert.equal(r.stats.stages.work!.retried, 10);
-        assert.equal(r.errors.length, 0);
-        const attempts = sorted(r.collected.attempts);
-        // Executor-based strategies deliver only the successful attempt's emits; inline delivers as it emits.
-        if (strategy.name !== 'inline') assert.deepEqual(attempts, range(10));
-        else assert.deepEqual(attempts, range(10).flatMap((i) => [i, i]));
+        assert.deepEqual(
+          sorted(r.collected.out),
+          range(100, (i) => i * 3),
+        );
+        assert.equal(r.stats.stages.work!.done, 100);
         assertAccounting(r);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    }],
-    ['runs hooks in order and routes and collects from inside the stage', async () => {
-      const r = await run(hooksPipeline, { state: state({ count: 10 }) });
-      assert.equal(r.status, 'completed');
-      assert.deepEqual(sorted(r.collected.seen), range(10));
-      assert.deepEqual(sorted(r.collected.evens), [0, 2, 4, 6, 8]);
-      assert.deepEqual(sorted(r.collected.odds), [1, 3, 5, 7, 9]);
-      const events = r.collected.events as string[];
-      assert.equal(events[0], 'beforeRun');
-      assert.equal(events[events.length - 1], 'afterRun');
-      assert.ok(events.indexOf('before') < events.indexOf('inline-before'), 'stage-level before runs before inline before');
-      assert.ok(events.indexOf('inline-before') < events.indexOf('after'));
-      if (strategy.isolated) {
-        assert.ok(events.includes('beforeFork'), 'beforeFork ran in the parent');
-        assert.ok((r.collected.forks ?? []).length >= 1, 'afterFork ran in a worker and its collect reached the parent');
-      } else {
-        assert.ok(!events.includes('beforeFork'), 'a non-isolated strategy does not fork');
-      }
-    }],
-    ['holds backpressure: the producer stays within the queue bounds', async () => {
-      const r = await run(backpressurePipeline, { state: state({ count: 60, delays: [5] }) });
-      assert.equal(r.status, 'completed');
-      const lag = Math.max(...(r.collected.lag as number[]));
-      // Queues of 4 and 4, two slots, one item in hand: far less than the 60 an unbounded producer reaches.
-      assert.ok(lag <= 16, `producer ran ${lag} items ahead of the sink`);
-    }],
-    ['cancels: status cancelled, afterRun runs, accounting holds, nothing hangs', async () => {
-      const controller = new AbortController();
-      const started = Date.now();
-      setTimeout(() => controller.abort(), 150);
-      const r = await run(cancelPipeline, { state: state({ count: 1_000_000 }), signal: controller.signal, graceMs: 2000 });
-      assert.equal(r.status, 'cancelled');
-      assert.deepEqual(r.collected.events, ['afterRun']);
-      assert.ok(Date.now() - started < 10_000, 'cancellation did not hang');
-      assert.equal(r.stats.stages.source!.cancelled, 1, 'the producer was stopped');
-      assert.ok((r.collected.out ?? []).length < 1000, 'work stopped soon after the signal');
-      assert.equal(r.errors.filter((e) => e.kind === 'item').length, 0, 'cancelled inputs are not errors');
-      assertAccounting(r);
-    }],
+      },
+    ],
+    [
+      'handles empty input and a single item',
+      async () => {
+        const empty = await run(basicPipeline, { state: state({ count: 0 }) });
+        assert.equal(empty.status, 'completed');
+        assert.equal(empty.collected.out, undefined);
+        const one = await run(basicPipeline, { state: state({ count: 1 }) });
+        assert.deepEqual(one.collected.out, [0]);
+      },
+    ],
+    [
+      'runs inputs concurrently up to concurrency',
+      async () => {
+        const r = await run(basicPipeline, { state: state({ count: 12, delays: [150] }) });
+        assert.equal(r.status, 'completed');
+        // The most inputs running at one moment (start-up costs of workers do not matter here).
+        const spans = r.collected.timeline as Array<{ start: number; end: number }>;
+        const overlap = Math.max(...spans.map((s) => spans.filter((o) => o.start <= s.start && s.start < o.end).length));
+        assert.ok(overlap >= 2, `inputs never overlapped (concurrency 4)`);
+        assert.ok(overlap <= 4, `${overlap} inputs ran at once, above concurrency 4`);
+      },
+    ],
+    [
+      'keeps input order with ordered: true',
+      async () => {
+        const r = await run(orderedPipeline, { state: state({ count: 40, delays: [30, 1, 12, 5, 20] }) });
+        assert.equal(r.status, 'completed');
+        assert.deepEqual(r.collected.out, range(40));
+      },
+    ],
+    [
+      'records failures with stage, message and input, and goes on',
+      async () => {
+        const r = await run(basicPipeline, { state: state({ count: 20, failOn: [3, 7] }) });
+        assert.equal(r.status, 'completed');
+        assert.deepEqual(
+          sorted(r.collected.out),
+          range(20)
+            .filter((i) => i !== 3 && i !== 7)
+            .map((i) => i * 3),
+        );
+        const items = r.errors.filter((e) => e.kind === 'item');
+        assert.equal(items.length, 2);
+        for (const e of items) {
+          assert.equal(e.stage, 'work');
+          assert.match(e.message, /conformance failure on [37]/);
+          assert.equal(e.error.name, 'RangeError');
+          assert.ok([3, 7].includes(e.input as number));
+        }
+        assert.equal(r.stats.stages.work!.failed, 2);
+        assertAccounting(r);
+      },
+    ],
+    [
+      'retries a failed attempt',
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'minigun-conformance-'));
+        try {
+          const r = await run(retryPipeline, { state: state({ count: 10, dir }) });
+          assert.equal(r.status, 'completed');
+          assert.deepEqual(sorted(r.collected.out), range(10));
+          assert.equal(r.stats.stages.work!.retried, 10);
+          assert.equal(r.errors.length, 0);
+          const attempts = sorted(r.collected.attempts);
+          // Executor-based strategies deliver only the successful attempt's emits; inline delivers as it emits.
+          if (strategy.name !== 'inline') assert.deepEqual(attempts, range(10));
+          else
+            assert.deepEqual(
+              attempts,
+              range(10).flatMap((i) => [i, i]),
+            );
+          assertAccounting(r);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    ],
+    [
+      'runs hooks in order and routes and collects from inside the stage',
+      async () => {
+        const r = await run(hooksPipeline, { state: state({ count: 10 }) });
+        assert.equal(r.status, 'completed');
+        assert.deepEqual(sorted(r.collected.seen), range(10));
+        assert.deepEqual(sorted(r.collected.evens), [0, 2, 4, 6, 8]);
+        assert.deepEqual(sorted(r.collected.odds), [1, 3, 5, 7, 9]);
+        const events = r.collected.events as string[];
+        assert.equal(events[0], 'beforeRun');
+        assert.equal(events[events.length - 1], 'afterRun');
+        assert.ok(events.indexOf('before') < events.indexOf('inline-before'), 'stage-level before runs before inline before');
+        assert.ok(events.indexOf('inline-before') < events.indexOf('after'));
+        if (strategy.isolated) {
+          assert.ok(events.includes('beforeFork'), 'beforeFork ran in the parent');
+          assert.ok((r.collected.forks ?? []).length >= 1, 'afterFork ran in a worker and its collect reached the parent');
+        } else {
+          assert.ok(!events.includes('beforeFork'), 'a non-isolated strategy does not fork');
+        }
+      },
+    ],
+    [
+      'holds backpressure: the producer stays within the queue bounds',
+      async () => {
+        const r = await run(backpressurePipeline, { state: state({ count: 60, delays: [5] }) });
+        assert.equal(r.status, 'completed');
+        const lag = Math.max(...(r.collected.lag as number[]));
+        // Queues of 4 and 4, two slots, one item in hand: far less than the 60 an unbounded producer reaches.
+        assert.ok(lag <= 16, `producer ran ${lag} items ahead of the sink`);
+      },
+    ],
+    [
+      'cancels: status cancelled, afterRun runs, accounting holds, nothing hangs',
+      async () => {
+        const controller = new AbortController();
+        const started = Date.now();
+        setTimeout(() => controller.abort(), 150);
+        const r = await run(cancelPipeline, { state: state({ count: 1_000_000 }), signal: controller.signal, graceMs: 2000 });
+        assert.equal(r.status, 'cancelled');
+        assert.deepEqual(r.collected.events, ['afterRun']);
+        assert.ok(Date.now() - started < 10_000, 'cancellation did not hang');
+        assert.equal(r.stats.stages.source!.cancelled, 1, 'the producer was stopped');
+        assert.ok((r.collected.out ?? []).length < 1000, 'work stopped soon after the signal');
+        assert.equal(r.errors.filter((e) => e.kind === 'item').length, 0, 'cancelled inputs are not errors');
+        assertAccounting(r);
+      },
+    ],
   ];
   if (options.producers !== false) {
-    cases.push(['runs a producer', async () => {
-      const r = await run(producerPipeline, { state: state({ count: 30 }) });
-      assert.equal(r.status, 'completed');
-      assert.deepEqual(sorted(r.collected.out), range(30, (i) => i * 3));
-      assertAccounting(r);
-    }]);
+    cases.push([
+      'runs a producer',
+      async () => {
+        const r = await run(producerPipeline, { state: state({ count: 30 }) });
+        assert.equal(r.status, 'completed');
+        assert.deepEqual(
+          sorted(r.collected.out),
+          range(30, (i) => i * 3),
+        );
+        assertAccounting(r);
+      },
+    ]);
   }
   const label = options.transport === undefined ? strategy.name : `${strategy.name} over ${options.transport.name}`;
   return cases.map(([name, fn]) => ({ name: `${label}: ${name}`, timeoutMs, run: fn }));

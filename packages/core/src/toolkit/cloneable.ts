@@ -6,9 +6,20 @@
 import { ErrorCodes, MinigunError } from '../errors.js';
 
 const CLONEABLE_PROTOTYPES = new Set<unknown>([
-  Object.prototype, Array.prototype, Date.prototype, RegExp.prototype, Map.prototype, Set.prototype,
-  ArrayBuffer.prototype, SharedArrayBuffer.prototype, DataView.prototype, Error.prototype,
-  Boolean.prototype, Number.prototype, String.prototype, BigInt.prototype,
+  Object.prototype,
+  Array.prototype,
+  Date.prototype,
+  RegExp.prototype,
+  Map.prototype,
+  Set.prototype,
+  ArrayBuffer.prototype,
+  SharedArrayBuffer.prototype,
+  DataView.prototype,
+  Error.prototype,
+  Boolean.prototype,
+  Number.prototype,
+  String.prototype,
+  BigInt.prototype,
 ]);
 const TypedArray = Object.getPrototypeOf(Uint8Array);
 
@@ -26,7 +37,8 @@ export function findUncloneable(value: unknown, root: string): Uncloneable | und
     seen.add(v);
     const proto: unknown = Object.getPrototypeOf(v);
     if (proto !== null && !CLONEABLE_PROTOTYPES.has(proto) && !(v instanceof TypedArray) && !(v instanceof Error)) {
-      if (hasMethods(proto as object)) return { path, what: `an instance of ${(v as object).constructor?.name ?? 'a class'} (its methods would not survive the copy)` };
+      if (hasMethods(proto as object))
+        return { path, what: `an instance of ${(v as object).constructor?.name ?? 'a class'} (its methods would not survive the copy)` };
     }
     if (v instanceof Map) {
       let i = 0;

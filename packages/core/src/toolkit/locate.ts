@@ -69,7 +69,9 @@ function resolveTsxEntry(moduleUrl: string, entry: './esm/api' | './cjs/api'): s
   for (const from of [moduleUrl, import.meta.url]) {
     try {
       const manifest = createRequire(from).resolve('tsx/package.json');
-      const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: Record<string, { import?: { default?: string } | string; require?: { default?: string } | string }> };
+      const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as {
+        exports?: Record<string, { import?: { default?: string } | string; require?: { default?: string } | string }>;
+      };
       const spec = pkg.exports?.[entry];
       const target = entry === './esm/api' ? spec?.import : spec?.require;
       const file = typeof target === 'string' ? target : target?.default;
@@ -130,7 +132,11 @@ function isNamespace(value: object): boolean {
 export function findStage(pipeline: PipelineLike, stage: string): CompiledStage {
   const s = pipeline.compiled.stages.get(stage);
   if (s === undefined) {
-    throw new MinigunError(ErrorCodes.WORKER_SETUP, `Pipeline "${pipeline.name}" in the worker has no stage "${stage}" (its stages: ${listNames(pipeline.compiled.stages.keys())}). Does the module define the pipeline differently in workers (e.g. depending on environment)?`, { pipeline: pipeline.name, stage });
+    throw new MinigunError(
+      ErrorCodes.WORKER_SETUP,
+      `Pipeline "${pipeline.name}" in the worker has no stage "${stage}" (its stages: ${listNames(pipeline.compiled.stages.keys())}). Does the module define the pipeline differently in workers (e.g. depending on environment)?`,
+      { pipeline: pipeline.name, stage },
+    );
   }
   return s;
 }

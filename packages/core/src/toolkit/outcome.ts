@@ -14,7 +14,11 @@ export function emissionsOf(host: StrategyHost, outcome: Extract<InputOutcome, {
   if (outcome.ref === undefined) return outcome.emissions;
   if (host.transport === undefined) {
     const { pipeline, stage } = host.stage;
-    throw new MinigunError(ErrorCodes.TRANSPORT, `A worker of stage "${stage}" (pipeline "${pipeline}") answered with a transport ref, but the stage has no transport.`, { pipeline, stage });
+    throw new MinigunError(
+      ErrorCodes.TRANSPORT,
+      `A worker of stage "${stage}" (pipeline "${pipeline}") answered with a transport ref, but the stage has no transport.`,
+      { pipeline, stage },
+    );
   }
   return host.transport.session.read(outcome.ref);
 }

@@ -12,7 +12,13 @@ export interface SerializedError {
 }
 
 const BUILT_IN: Record<string, new (message?: string) => Error> = {
-  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
 };
 
 export function serializeError(value: unknown, depth = 0): SerializedError {

@@ -64,10 +64,12 @@ export function serveWorker(channel: WorkerChannel): void {
       case 'produce': {
         const rt = await runtime!;
         // Runs alongside later messages (credit), so it is not awaited in the queue.
-        void rt.produce((emission) => channel.send({ t: 'emission', id: m.id, emission })).then(
-          () => channel.send({ t: 'produced', id: m.id }),
-          (error: unknown) => channel.send({ t: 'produced', id: m.id, error: serializeError(error) }),
-        );
+        void rt
+          .produce((emission) => channel.send({ t: 'emission', id: m.id, emission }))
+          .then(
+            () => channel.send({ t: 'produced', id: m.id }),
+            (error: unknown) => channel.send({ t: 'produced', id: m.id, error: serializeError(error) }),
+          );
         return;
       }
       case 'credit':

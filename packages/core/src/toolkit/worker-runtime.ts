@@ -61,7 +61,11 @@ export class WorkerRuntime {
       target,
       start: (setup) => {
         if (setup.module !== target.module || setup.pipeline !== target.pipeline || setup.stage !== target.stage) {
-          throw new MinigunError(ErrorCodes.WORKER_SETUP, `A worker prepared for stage "${target.stage}" of pipeline "${target.pipeline}" was set up for stage "${setup.stage}" of pipeline "${setup.pipeline}".`, target);
+          throw new MinigunError(
+            ErrorCodes.WORKER_SETUP,
+            `A worker prepared for stage "${target.stage}" of pipeline "${target.pipeline}" was set up for stage "${setup.stage}" of pipeline "${setup.pipeline}".`,
+            target,
+          );
         }
         return new WorkerRuntime(setup, pipeline.compiled, stage, logger);
       },
@@ -135,7 +139,11 @@ export class WorkerRuntime {
             }
           };
     try {
-      const value = await (this.stage.fn as AnyFn)(input, this.output(push), this.context((key, v) => void push({ kind: 'collect', key, value: v }).catch(() => undefined)));
+      const value = await (this.stage.fn as AnyFn)(
+        input,
+        this.output(push),
+        this.context((key, v) => void push({ kind: 'collect', key, value: v }).catch(() => undefined)),
+      );
       if (value !== undefined && this.stage.kind === 'processor') await push({ kind: 'emit', item: value });
       if (lost !== undefined) throw lost;
       if (writer === undefined) return { ok: true, emissions: this.checked(emissions) };
@@ -187,10 +195,18 @@ export class WorkerRuntime {
       try {
         create = ((await import(t.module)) as { createTransportWriter?: CreateTransportWriter }).createTransportWriter;
       } catch (error) {
-        throw new MinigunError(ErrorCodes.TRANSPORT, `A worker of stage "${this.stage.name}" (pipeline "${this.setup.pipeline}") could not import the worker half of transport "${t.name}" from ${t.module}: ${(error as Error).message}`, { ...this.where, cause: error });
+        throw new MinigunError(
+          ErrorCodes.TRANSPORT,
+          `A worker of stage "${this.stage.name}" (pipeline "${this.setup.pipeline}") could not import the worker half of transport "${t.name}" from ${t.module}: ${(error as Error).message}`,
+          { ...this.where, cause: error },
+        );
       }
       if (typeof create !== 'function') {
-        throw new MinigunError(ErrorCodes.TRANSPORT, `The worker half of transport "${t.name}" (${t.module}) does not export createTransportWriter(config, where).`, this.where);
+        throw new MinigunError(
+          ErrorCodes.TRANSPORT,
+          `The worker half of transport "${t.name}" (${t.module}) does not export createTransportWriter(config, where).`,
+          this.where,
+        );
       }
       return create(t.config, { ...this.where, workerId: this.setup.workerId });
     })();
@@ -213,7 +229,11 @@ export class WorkerRuntime {
     const known = (n: string): boolean => this.compiled.stages.has(n) || this.compiled.graph.groups.has(n);
     const full = typeof name === 'string' ? resolveName(name, this.stage.group, known) : undefined;
     if (full === undefined) {
-      throw new MinigunError(ErrorCodes.UNKNOWN_STAGE, `Stage "${this.stage.name}" of pipeline "${this.compiled.name}" routes to "${String(name)}" with out.to(), but there is no such stage. Known stages: ${listNames(this.compiled.stages.keys())}.`, this.where);
+      throw new MinigunError(
+        ErrorCodes.UNKNOWN_STAGE,
+        `Stage "${this.stage.name}" of pipeline "${this.compiled.name}" routes to "${String(name)}" with out.to(), but there is no such stage. Known stages: ${listNames(this.compiled.stages.keys())}.`,
+        this.where,
+      );
     }
   }
 

@@ -12,11 +12,7 @@ export function checkStages(bundle: string, stages: readonly string[] | undefine
 }
 
 /** Registers fork hooks pipeline-wide, or once per listed stage. */
-export function installForkHooks(
-  target: HookTarget,
-  stages: readonly string[] | undefined,
-  hooks: { beforeFork?: ForkHook; afterFork?: ForkHook },
-): void {
+export function installForkHooks(target: HookTarget, stages: readonly string[] | undefined, hooks: { beforeFork?: ForkHook; afterFork?: ForkHook }): void {
   const { beforeFork, afterFork } = hooks;
   if (stages === undefined) {
     if (beforeFork) target.beforeFork(beforeFork);
