@@ -26,9 +26,13 @@ export type PortMessage =
   | Extract<WorkerMessage, { t: 'ready' } | { t: 'emission' } | { t: 'fatal' }>
   | { readonly t: 'hello'; readonly workerId: number; readonly threadId: number };
 
-/** Parent → worker on a task's port. */
+/**
+ * Parent → worker on a task's port. The setup carries the pool's busy flags: shared memory in which each
+ * worker marks whether it runs a task (slot `workerId % busy.length`), for progress and the HUD.
+ */
 export type PortReply =
-  | Extract<ParentMessage, { t: 'setup' } | { t: 'credit' }>
+  | (Extract<ParentMessage, { t: 'setup' }> & { readonly busy: Int32Array })
+  | Extract<ParentMessage, { t: 'credit' }>
   | { readonly t: 'fatal'; readonly error: import('@minigun/core/toolkit').SerializedError };
 
 export type { HookReport };

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { BroadcastChannel, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Tinypool } from 'tinypool';
-import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost } from '@minigun/core';
+import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost, type WorkerInfo } from '@minigun/core';
 import {
   AttemptQueue,
   assertCloneable,
@@ -41,6 +41,10 @@ export class PoolExecutor implements StageExecutor {
   private readonly pool: Tinypool;
   private readonly queue: AttemptQueue;
   private readonly ready = new Set<number>();
+  /** threadId → worker id, from each worker's 'ready'. */
+  private readonly workerIds = new Map<number, number>();
+  /** Per-worker busy flags in shared memory (see PortReply). */
+  private readonly busy = new Int32Array(new SharedArrayBuffer(4 * 1024));
   private readonly cancelChannel: BroadcastChannel;
   private running = 0;
   private nextId = 1;
@@ -119,6 +123,14 @@ export class PoolExecutor implements StageExecutor {
     clearTimeout(timer);
   }
 
+  /** The pool's set-up threads: worker id, thread id, and whether each runs a chunk of inputs now. */
+  workers(): WorkerInfo[] {
+    return this.pool.threads.flatMap((t) => {
+      const id = this.workerIds.get(t.threadId);
+      return id === undefined ? [] : [{ id, pid: process.pid, threadId: t.threadId, busy: Atomics.load(this.busy, id % this.busy.length) === 1 }];
+    });
+  }
+
   private get where(): { pipeline: string; stage: string } {
     return { pipeline: this.host.stage.pipeline, stage: this.host.stage.stage };
   }
@@ -180,6 +192,7 @@ export class PoolExecutor implements StageExecutor {
       if (m.t === 'hello') void this.answerHello(port!, m.workerId);
       else if (m.t === 'ready') {
         this.ready.add(m.threadId);
+        this.workerIds.set(m.threadId, m.workerId);
         deliverHookReport(this.host, m.hooks, m.workerId);
       } else other?.(m);
     };
@@ -203,7 +216,10 @@ export class PoolExecutor implements StageExecutor {
     for (const worker of this.pool.threads) {
       if (this.watched.has(worker)) continue;
       this.watched.add(worker);
+      const threadId = worker.threadId; // -1 once the thread has exited
       worker.once('exit', (code: number) => {
+        this.workerIds.delete(threadId);
+        this.ready.delete(threadId);
         if (!this.pool.threads.includes(worker)) return; // tinypool itself retired it
         const error = Object.assign(new Error(`Worker exited with code ${code}`), { code: 'ERR_WORKER_EXITED', exitCode: code });
         worker.emit('error', error);
@@ -214,7 +230,7 @@ export class PoolExecutor implements StageExecutor {
   /** A worker starts: beforeFork in the parent, then the state snapshot (so it sees what beforeFork changed). */
   private async answerHello(port: MessagePort, workerId: number): Promise<void> {
     try {
-      port.postMessage({ t: 'setup', setup: await forkSetup(this.host, workerId) } satisfies PortReply);
+      port.postMessage({ t: 'setup', setup: await forkSetup(this.host, workerId), busy: this.busy } satisfies PortReply);
     } catch (error) {
       port.postMessage({ t: 'fatal', error: serializeError(error) } satisfies PortReply);
     }

@@ -11,6 +11,8 @@ import type { PortMessage, PortReply, ThreadTask, ThreadTaskResult } from './mes
 markMinigunWorker();
 
 let runtime: Promise<WorkerRuntime> | undefined;
+/** Where this worker tells the parent whether it runs a task (shared memory: no message per task). */
+let busy: { flags: Int32Array; slot: number } | undefined;
 let runtimeKey: string | undefined;
 
 function send(port: MessagePort, message: PortMessage): void {
@@ -29,6 +31,7 @@ function setUp(task: ThreadTask): Promise<WorkerRuntime> {
       if (reply.t !== 'setup') return;
       port.off('message', onSetup);
       const setup: WorkerSetup = reply.setup;
+      busy = { flags: reply.busy, slot: setup.workerId % reply.busy.length };
       WorkerRuntime.create(setup)
         .then(async (rt) => {
           // The parent broadcasts 'cancel' when the run is cancelled: abort ctx.signal here.
@@ -67,7 +70,14 @@ export default async function run(task: ThreadTask): Promise<ThreadTaskResult> {
     return { t: 'fatal', error: serializeError(error) };
   }
   const message = task.message;
-  if (message.t === 'inputs') return { t: 'results', outcomes: await rt.runInputs(message.inputs) };
+  if (message.t === 'inputs') {
+    if (busy !== undefined) Atomics.store(busy.flags, busy.slot, 1);
+    try {
+      return { t: 'results', outcomes: await rt.runInputs(message.inputs) };
+    } finally {
+      if (busy !== undefined) Atomics.store(busy.flags, busy.slot, 0);
+    }
+  }
   const port = task.port;
   if (port === undefined) return { t: 'needsSetup' };
   port.on('message', (reply: PortReply) => {
