@@ -4,7 +4,7 @@
  * (see plugins/README.md). Registering its side-effect entry is all a pipeline needs.
  *
  * Run: npx tsx examples/50-third-party-plugin.ts   or   npx minigun run examples/50-third-party-plugin.ts
- *      (or leave the register import out and pass --use ./plugins/wtp/src/index.ts)
+ *      (without the register import: node --import tsx ../../node_modules/@minigun/cli/dist/cli.js run … --use ./plugins/wtp/src/index.ts)
  */
 import { createHash } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
