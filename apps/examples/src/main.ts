@@ -168,6 +168,7 @@ export const audit = pipeline<AuditState>('file-audit', { module: import.meta.ur
   });
   p.beforeRun(async (ctx) => {
     await mkdir(ctx.state.outDir!, { recursive: true });
+    ctx.collect('outDir', ctx.state.outDir); // where the reports and the summary go (also in `minigun run --json`)
   });
   p.producer('list', async (out, ctx) => {
     const listed = await listTree(rootOf(ctx.state));

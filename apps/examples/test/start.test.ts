@@ -102,10 +102,11 @@ describe('minigun run src/main.ts (the same audit through the CLI)', () => {
       writeFileSync(state, JSON.stringify({ root, outDir: join(dir, 'out') }));
       const cli = join(import.meta.dirname, '../../../packages/cli/dist/cli.js');
       const { stdout } = await run(process.execPath, [cli, 'run', 'src/main.ts', '--state', state, '--json'], { cwd: appDir, env });
-      const result = JSON.parse(stdout) as { status: string; collected: { files: Array<{ path: string }>; reports: string[] } };
+      const result = JSON.parse(stdout) as { status: string; collected: { files: Array<{ path: string }>; reports: string[]; outDir: string[] } };
       expect(result.status).toBe('completed');
       expect(result.collected.files.map((f) => f.path).sort()).toEqual(['one.txt', 'two.txt']);
       expect(result.collected.reports).toEqual([join(dir, 'out', 'batch-001.csv')]);
+      expect(result.collected.outDir).toEqual([join(dir, 'out')]);
       expect(existsSync(join(dir, 'out', 'summary.json'))).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
