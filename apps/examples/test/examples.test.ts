@@ -12,7 +12,7 @@ const appDir = join(import.meta.dirname, '..');
 describe('examples/NN-*.ts (each checks itself and exits 0)', () => {
   const files = listExamples();
   it('finds the examples', () => {
-    expect(files.length).toBeGreaterThanOrEqual(19);
+    expect(files.length).toBeGreaterThanOrEqual(22);
   });
   for (const file of files) {
     it(file, async () => {
