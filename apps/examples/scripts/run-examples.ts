@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,11 +28,11 @@ export interface ExampleResult {
   stderr: string;
 }
 
-/** Runs one example under tsx with a deadline; a timed-out example is killed and fails. */
+/** Runs one example (a file name under examples/, or an absolute path) under tsx with a deadline; a timed-out example is killed and fails. */
 export function runExample(file: string, timeoutMs = 60_000): Promise<ExampleResult> {
   const started = performance.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', join(EXAMPLES_DIR, file)], { cwd: appDir, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', isAbsolute(file) ? file : join(EXAMPLES_DIR, file)], { cwd: appDir, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
       resolve({ file, ok: error === null, code, ms: performance.now() - started, stdout, stderr: error?.killed === true ? `${stderr}\n(killed after ${timeoutMs} ms)` : stderr });
     });

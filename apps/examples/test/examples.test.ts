@@ -23,6 +23,16 @@ describe('examples/NN-*.ts (each checks itself and exits 0)', () => {
   }
 });
 
+describe('the examples runner', () => {
+  it('reports an example whose check fails, which exits 1', async () => {
+    const r = await runExample(join(import.meta.dirname, 'fixtures', 'failing-example.ts'));
+    expect(r.ok).toBe(false);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('FAIL a check that does not');
+    expect(r.stdout).toContain('FAIL failing-example: 1 of 2 checks failed');
+  }, 60_000);
+});
+
 describe('examples through the CLI (minigun run)', () => {
   const cli = join(import.meta.dirname, '../../../packages/cli/dist/cli.js');
   it('runs an example module with isolated stages: minigun run examples/19-statistics-gathering.ts --json', async () => {
