@@ -1,0 +1,34 @@
+/**
+ * minigun-strategy-wtp — a third-party-style strategy plugin for Minigun: `wtp` runs a stage in a pool of
+ * `concurrency` worker threads made by node-worker-threads-pool (StaticPool), one input per task.
+ * It uses only the public plugin API of @minigun/core and @minigun/core/toolkit.
+ *
+ *   import { Registry } from '@minigun/core';
+ *   import { wtpPlugin } from './plugins/wtp/src/index.js';
+ *   const registry = new Registry().use(wtpPlugin());
+ *   // or: import './plugins/wtp/src/register.js';  (adds it to defaultRegistry)
+ *   // or, from the shell: npx minigun run pipeline.ts --use ./plugins/wtp/src/index.ts
+ */
+import { ErrorCodes, MinigunError, type MinigunPlugin, type Strategy } from '@minigun/core';
+import { WtpExecutor, type WtpExecutorOptions } from './executor.js';
+
+export type WtpStrategyOptions = WtpExecutorOptions;
+
+/** The `wtp` strategy. */
+export function wtpStrategy(options: WtpStrategyOptions = {}): Strategy {
+  return {
+    name: 'wtp',
+    isolated: true,
+    validate: (stage) => {
+      if (stage.kind === 'stage') {
+        throw new MinigunError(ErrorCodes.INVALID_OPTION, `Stage "${stage.stage}" of pipeline "${stage.pipeline}" is a custom stage, which the wtp strategy cannot run (it reads its whole input stream). Run it inline, or make it a processor.`, { pipeline: stage.pipeline, stage: stage.stage });
+      }
+    },
+    createExecutor: (host) => new WtpExecutor(host, options),
+  };
+}
+
+/** The plugin, for `registry.use(wtpPlugin())` and `minigun run --use`. */
+export function wtpPlugin(options: WtpStrategyOptions = {}): MinigunPlugin {
+  return { name: 'minigun-strategy-wtp', strategies: [wtpStrategy(options)] };
+}

@@ -1,0 +1,14 @@
+import { describe, it } from 'vitest';
+import { conformanceCases } from '@minigun/core/testing';
+import { tempfileTransport } from '@minigun/ipc-tempfile';
+import { wtpStrategy } from '../plugins/wtp/src/index.ts';
+
+// The third-party-style plugin passes the same conformance suite as the strategies of this repository,
+// over the default channel and over the tempfile transport (which it gets for free through emissionsOf).
+describe('conformance: wtp (node-worker-threads-pool)', () => {
+  for (const c of conformanceCases({ strategy: wtpStrategy() })) it(c.name, c.run, c.timeoutMs);
+});
+
+describe('conformance: wtp over tempfile', () => {
+  for (const c of conformanceCases({ strategy: wtpStrategy(), transport: tempfileTransport(), timeoutMs: 60_000 })) it(c.name, c.run, c.timeoutMs);
+});
