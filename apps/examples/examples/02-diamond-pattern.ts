@@ -32,8 +32,14 @@ if (isMain(import.meta)) {
   console.log(`02 diamond: ${merged.length} results reached merge, e.g. ${JSON.stringify(merged.slice(0, 2))}`);
   expect(result.status === 'completed', `the run completed (status ${result.status})`);
   expect(merged.length === 20, `merge received every item from both branches: ${merged.length} of 20`);
-  expect(merged.filter((b) => b.path === 'double').every((b) => b.value === b.n * 2), 'the double branch doubled');
-  expect(merged.filter((b) => b.path === 'square').every((b) => b.value === b.n * b.n), 'the square branch squared');
+  expect(
+    merged.filter((b) => b.path === 'double').every((b) => b.value === b.n * 2),
+    'the double branch doubled',
+  );
+  expect(
+    merged.filter((b) => b.path === 'square').every((b) => b.value === b.n * b.n),
+    'the square branch squared',
+  );
   expect(result.stats.stages.merge?.in === 20, `stats: merge.in = ${result.stats.stages.merge?.in}`);
   done('02-diamond-pattern');
 }

@@ -37,6 +37,9 @@ if (isMain(import.meta)) {
   expect([...email].sort().join() === [...USERS].sort().join(), 'email got every user');
   expect([...sms.map((s) => s.user)].sort().join() === [...USERS].sort().join(), 'sms got every user');
   expect([...push].sort().join() === [...USERS].sort().join(), 'push got every user');
-  expect(sms.every((s) => s.threadId !== threadId), 'sms ran in worker threads, not the main thread');
+  expect(
+    sms.every((s) => s.threadId !== threadId),
+    'sms ran in worker threads, not the main thread',
+  );
   done('03-fan-out-pattern');
 }

@@ -46,10 +46,18 @@ export const fanIn = pipeline('fan-in', { module: import.meta.url }, (p) => {
 if (isMain(import.meta)) {
   const result = await fanIn.run();
   const decisions = (result.collected.decisions ?? []) as Array<{ id: number; accepted: boolean; failed: string[] }>;
-  for (const d of [...decisions].sort((a, b) => a.id - b.id)) console.log(`04 fan-in: order ${d.id} ${d.accepted ? 'accepted' : `rejected (${d.failed.join(', ')})`}`);
+  for (const d of [...decisions].sort((a, b) => a.id - b.id))
+    console.log(`04 fan-in: order ${d.id} ${d.accepted ? 'accepted' : `rejected (${d.failed.join(', ')})`}`);
   expect(result.status === 'completed', `the run completed (status ${result.status})`);
   expect(result.stats.stages.decide?.in === 12, `decide merged 3 verdicts × 4 orders: ${result.stats.stages.decide?.in} inputs`);
   expect(decisions.length === 4, `one decision per order: ${decisions.length}`);
-  expect(decisions.filter((d) => d.accepted).map((d) => d.id).sort().join() === '1,4', 'orders 1 and 4 accepted, 2 (fraud) and 3 (address) rejected');
+  expect(
+    decisions
+      .filter((d) => d.accepted)
+      .map((d) => d.id)
+      .sort()
+      .join() === '1,4',
+    'orders 1 and 4 accepted, 2 (fraud) and 3 (address) rejected',
+  );
   done('04-fan-in-pattern');
 }

@@ -42,7 +42,13 @@ if (isMain(import.meta)) {
   console.log(`   stages: ${Object.keys(result.stats.stages).join(', ')}`);
   expect(result.status === 'completed', `the run completed (status ${result.status})`);
   expect([...words].sort().join() === 'apple,banana,cherry', 'trimmed, non-empty, lower-cased, distinct words came out');
-  expect(['clean/trim', 'clean/drop-empty', 'normalise/lower', 'normalise/dedupe'].every((s) => s in result.stats.stages), 'nested stages are named sub/step in stats');
-  expect(result.stats.stages['clean/drop-empty']?.filtered === 2, `clean/drop-empty filtered the 2 blank words (filtered = ${result.stats.stages['clean/drop-empty']?.filtered})`);
+  expect(
+    ['clean/trim', 'clean/drop-empty', 'normalise/lower', 'normalise/dedupe'].every((s) => s in result.stats.stages),
+    'nested stages are named sub/step in stats',
+  );
+  expect(
+    result.stats.stages['clean/drop-empty']?.filtered === 2,
+    `clean/drop-empty filtered the 2 blank words (filtered = ${result.stats.stages['clean/drop-empty']?.filtered})`,
+  );
   done('08-nested-pipeline');
 }

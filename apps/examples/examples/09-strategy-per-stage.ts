@@ -33,7 +33,10 @@ export const strategyPerStage = pipeline('strategy-per-stage', { module: import.
   p.batch(5);
   p.consumer('save', { strategy: 'cow-fork', concurrency: 2 }, (batch: Array<Hashed & { doubled: number }>, _out, ctx) => {
     ctx.collect('where', { stage: 'save', pid: process.pid, threadId });
-    ctx.collect('saved', batch.map((x) => x.doubled));
+    ctx.collect(
+      'saved',
+      batch.map((x) => x.doubled),
+    );
   });
 });
 
@@ -46,9 +49,24 @@ if (isMain(import.meta)) {
     console.log(`09 ${stage.padEnd(9)} strategy ${result.stats.stages[stage]?.strategy?.padEnd(8)} pids ${distinct(of(stage).map((w) => w.pid)).join(',')}`);
   }
   expect(result.status === 'completed', `the run completed (status ${result.status})`);
-  expect(saved.sort((a, b) => a - b).join() === span(1, 20).map((n) => n * 2).join(), 'every item was saved exactly once, doubled');
-  expect(of('hash').every((w) => w.pid === process.pid && w.threadId !== threadId), 'hash ran in worker threads of this process');
-  expect(of('transform').every((w) => w.pid !== process.pid) && distinct(of('transform').map((w) => w.pid)).length <= 2, 'transform ran in at most 2 persistent child processes');
-  expect(distinct(of('save').map((w) => w.pid)).length === 4 && of('save').every((w) => w.pid !== process.pid), 'save ran each of the 4 batches in a fresh child process');
+  expect(
+    saved.sort((a, b) => a - b).join() ===
+      span(1, 20)
+        .map((n) => n * 2)
+        .join(),
+    'every item was saved exactly once, doubled',
+  );
+  expect(
+    of('hash').every((w) => w.pid === process.pid && w.threadId !== threadId),
+    'hash ran in worker threads of this process',
+  );
+  expect(
+    of('transform').every((w) => w.pid !== process.pid) && distinct(of('transform').map((w) => w.pid)).length <= 2,
+    'transform ran in at most 2 persistent child processes',
+  );
+  expect(
+    distinct(of('save').map((w) => w.pid)).length === 4 && of('save').every((w) => w.pid !== process.pid),
+    'save ran each of the 4 batches in a fresh child process',
+  );
   done('09-strategy-per-stage');
 }

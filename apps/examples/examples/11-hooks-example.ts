@@ -14,9 +14,11 @@ interface HookEvent {
   hook: string;
   pid: number;
 }
-const record = (hook: string) => (ctx: RunContext): void => {
-  ctx.collect('events', { hook, pid: ctx.pid } satisfies HookEvent);
-};
+const record =
+  (hook: string) =>
+  (ctx: RunContext): void => {
+    ctx.collect('events', { hook, pid: ctx.pid } satisfies HookEvent);
+  };
 
 export const hooks = pipeline('hooks', { module: import.meta.url }, (p) => {
   p.beforeRun(record('beforeRun'));
@@ -28,10 +30,14 @@ export const hooks = pipeline('hooks', { module: import.meta.url }, (p) => {
   p.after('work', record('after'));
   p.afterRun((ctx) => record('afterRun')(ctx));
   p.producer('gen', () => [1, 2]);
-  p.processor('work', { strategy: 'cow-fork', concurrency: 1, hooks: { beforeFork: record('beforeFork:inline'), afterFork: record('afterFork:inline') } }, (n: number, _out, ctx) => {
-    ctx.collect('events', { hook: `work(${n})`, pid: process.pid } satisfies HookEvent);
-    return n;
-  });
+  p.processor(
+    'work',
+    { strategy: 'cow-fork', concurrency: 1, hooks: { beforeFork: record('beforeFork:inline'), afterFork: record('afterFork:inline') } },
+    (n: number, _out, ctx) => {
+      ctx.collect('events', { hook: `work(${n})`, pid: process.pid } satisfies HookEvent);
+      return n;
+    },
+  );
   p.consumer('sink', () => undefined);
 });
 
@@ -45,11 +51,23 @@ if (isMain(import.meta)) {
   expect(result.status === 'completed', `the run completed (status ${result.status})`);
   expect(names[0] === 'beforeRun' && names[names.length - 1] === 'afterRun', 'beforeRun ran first, afterRun last');
   const work = names.flatMap((n, i) => (n.startsWith('work(') ? [i] : []));
-  expect(work.length === 2 && names.indexOf('before') < Math.min(...work) && names.indexOf('after') > Math.max(...work), 'before and after surround the stage’s work');
-  const forkOrder = names.filter((n) => n.startsWith('beforeFork')).slice(0, 3).join(' ');
+  expect(
+    work.length === 2 && names.indexOf('before') < Math.min(...work) && names.indexOf('after') > Math.max(...work),
+    'before and after surround the stage’s work',
+  );
+  const forkOrder = names
+    .filter((n) => n.startsWith('beforeFork'))
+    .slice(0, 3)
+    .join(' ');
   expect(forkOrder === 'beforeFork:pipeline beforeFork:stage beforeFork:inline', `fork hooks run pipeline-wide, stage-bound, inline: ${forkOrder}`);
-  expect(names.filter((n) => n.startsWith('beforeFork')).length === 6 && ['beforeFork:pipeline', 'beforeFork:stage', 'beforeFork:inline'].every(inParent), 'beforeFork ran in the parent, 3 hooks × 2 children');
-  expect(names.filter((n) => n.startsWith('afterFork')).length === 6 && ['afterFork:pipeline', 'afterFork:stage', 'afterFork:inline'].every(inChild), 'afterFork ran in the children, 3 hooks × 2 children');
+  expect(
+    names.filter((n) => n.startsWith('beforeFork')).length === 6 && ['beforeFork:pipeline', 'beforeFork:stage', 'beforeFork:inline'].every(inParent),
+    'beforeFork ran in the parent, 3 hooks × 2 children',
+  );
+  expect(
+    names.filter((n) => n.startsWith('afterFork')).length === 6 && ['afterFork:pipeline', 'afterFork:stage', 'afterFork:inline'].every(inChild),
+    'afterFork ran in the children, 3 hooks × 2 children',
+  );
   expect(inChild('work(1)') && inChild('work(2)'), 'the stage ran in the children');
   done('11-hooks-example');
 }

@@ -59,11 +59,23 @@ if (isMain(import.meta)) {
   console.log(`17 connection events: ${events.map((e) => `${e.event}@${e.pid === process.pid ? 'parent' : e.pid}`).join(' ')}`);
   expect(result.status === 'completed', `the run completed (status ${result.status})`);
   expect(events[0]?.event === 'open' && events[0].pid === process.pid, 'the parent opened its connection first (beforeRun)');
-  expect(events.some((e) => e.event === 'close' && e.pid === process.pid), 'the parent closed its connection before forking');
+  expect(
+    events.some((e) => e.event === 'close' && e.pid === process.pid),
+    'the parent closed its connection before forking',
+  );
   const reopens = events.filter((e) => e.event === 'reopen');
   expect(reopens.length === 3 && reopens.every((e) => e.pid !== process.pid), `each of the 3 children reopened its own connection (${reopens.length} reopens)`);
-  expect(saved.every((s) => s.connPid === s.pid && s.pid !== process.pid), 'every batch was saved through a connection opened in its own child');
-  expect(saved.flatMap((s) => s.ids).sort((a, b) => a - b).join() === span(1, 9).join(), 'all 9 ids were saved once');
+  expect(
+    saved.every((s) => s.connPid === s.pid && s.pid !== process.pid),
+    'every batch was saved through a connection opened in its own child',
+  );
+  expect(
+    saved
+      .flatMap((s) => s.ids)
+      .sort((a, b) => a - b)
+      .join() === span(1, 9).join(),
+    'all 9 ids were saved once',
+  );
   expect(distinct(saved.map((s) => s.conn)).length === 3, 'three distinct child connections');
   done('17-database-connection-hooks');
 }

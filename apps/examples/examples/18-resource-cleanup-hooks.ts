@@ -23,9 +23,13 @@ export const resourceHooks = pipeline('resource-hooks', { module: import.meta.ur
     cleanup.track({ name: 'lock' }, () => void disposed.push('lock'), 'lock');
   });
   p.afterFork('work', (ctx) => {
-    childResource = cleanup.track<{ name: string; open: boolean }>({ name: `scratch-${ctx.pid}`, open: true }, (r) => {
-      r.open = false;
-    }, 'scratch');
+    childResource = cleanup.track<{ name: string; open: boolean }>(
+      { name: `scratch-${ctx.pid}`, open: true },
+      (r) => {
+        r.open = false;
+      },
+      'scratch',
+    );
   });
   p.producer('jobs', () => [1, 2, 3]);
   p.consumer('work', { strategy: 'cow-fork', concurrency: 2 }, async (n: number, _out, ctx) => {
@@ -42,6 +46,9 @@ if (isMain(import.meta)) {
   expect(result.status === 'completed', `the run completed (status ${result.status})`);
   expect(disposed.join() === 'lock,cache', 'the parent disposed its resources last-in, first-out in afterRun');
   expect(cleanup.size === 0, 'nothing is left tracked in the parent');
-  expect(released.length === 3 && released.every((r) => r.used === `scratch-${r.pid}` && r.open === false && r.left === 0), 'each child used and released its own resource');
+  expect(
+    released.length === 3 && released.every((r) => r.used === `scratch-${r.pid}` && r.open === false && r.left === 0),
+    'each child used and released its own resource',
+  );
   done('18-resource-cleanup-hooks');
 }

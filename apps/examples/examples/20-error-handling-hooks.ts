@@ -34,11 +34,15 @@ export const errorHandling = pipeline('error-handling', { module: import.meta.ur
 if (isMain(import.meta)) {
   const result = await errorHandling.run();
   const hooked = (result.collected.onError ?? []) as Array<{ stage: string; input: number; name: string; message: string }>;
-  for (const e of result.errors) console.log(`20 error in ${e.stage}: ${e.error.name}: ${e.message} (input ${JSON.stringify(e.input)}, ${e.attempts} attempt(s))`);
+  for (const e of result.errors)
+    console.log(`20 error in ${e.stage}: ${e.error.name}: ${e.message} (input ${JSON.stringify(e.input)}, ${e.attempts} attempt(s))`);
   console.log(`   ok: ${sortedNumbers(result.collected.ok ?? []).join(',')}; flaky retried ${result.stats.stages.flaky?.retried} time(s)`);
   expect(result.status === 'completed', `the run completed despite failures (status ${result.status})`);
   expect(sortedNumbers(result.collected.ok ?? []).join() === '1,2,3,5,6,7,9,10', 'every valid item got through, including the retried ones');
-  expect(result.errors.length === 2 && result.errors.every((e) => e.stage === 'validate' && e.error.name === 'TypeError'), 'the 2 invalid items are recorded with their stage and error class');
+  expect(
+    result.errors.length === 2 && result.errors.every((e) => e.stage === 'validate' && e.error.name === 'TypeError'),
+    'the 2 invalid items are recorded with their stage and error class',
+  );
   expect(sortedNumbers(result.errors.map((e) => e.input)).join() === '4,8', 'the errors carry the failing inputs');
   expect(hooked.length === 2 && hooked.every((h) => h.stage === 'validate' && /multiple of 4/.test(h.message)), 'onError saw each failure');
   expect(result.stats.stages.flaky?.retried === 3 && result.stats.stages.flaky.failed === 0, 'flaky retried items 3, 6 and 9 once each and lost none');

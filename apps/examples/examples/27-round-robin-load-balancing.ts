@@ -24,9 +24,18 @@ export const roundRobin = pipeline('round-robin', { module: import.meta.url }, (
 if (isMain(import.meta)) {
   const result = await roundRobin.run();
   const handled = (result.collected.handled ?? []) as Array<{ n: number; by: string }>;
-  for (const w of WORKERS) console.log(`27 ${w}: ${handled.filter((h) => h.by === w).map((h) => h.n).join(',')}`);
+  for (const w of WORKERS)
+    console.log(
+      `27 ${w}: ${handled
+        .filter((h) => h.by === w)
+        .map((h) => h.n)
+        .join(',')}`,
+    );
   expect(result.status === 'completed', `the run completed (status ${result.status})`);
   expect(handled.length === 12 && new Set(handled.map((h) => h.n)).size === 12, 'each request was handled exactly once');
-  expect(WORKERS.every((w) => result.stats.stages[w]?.in === 4), 'each worker got 4 of the 12 requests');
+  expect(
+    WORKERS.every((w) => result.stats.stages[w]?.in === 4),
+    'each worker got 4 of the 12 requests',
+  );
   done('27-round-robin-load-balancing');
 }

@@ -40,11 +40,23 @@ if (isMain(import.meta)) {
   for (const s of ['parse', 'batch', 'sum', 'report']) console.log(`35 ${s.padEnd(6)} → ${result.stats.stages[s]?.strategy}`);
   const of = (stage: string) => where.filter((w) => w.stage === stage);
   expect(result.status === 'completed', `the run completed (status ${result.status})`);
-  expect(result.stats.stages.parse?.strategy === 'thread' && result.stats.stages.sum?.strategy === 'cow-fork' && result.stats.stages.report?.strategy === 'inline', 'strategies follow the nesting: thread, cow-fork inside it, inline outside');
+  expect(
+    result.stats.stages.parse?.strategy === 'thread' && result.stats.stages.sum?.strategy === 'cow-fork' && result.stats.stages.report?.strategy === 'inline',
+    'strategies follow the nesting: thread, cow-fork inside it, inline outside',
+  );
   expect(result.stats.stages.batch?.strategy === 'inline', 'the batch ran in the parent, whatever the context');
-  expect(of('parse').every((w) => w.pid === process.pid && w.threadId !== threadId), 'parse ran in worker threads');
-  expect(distinct(of('sum').map((w) => w.pid)).length === 4 && of('sum').every((w) => w.pid !== process.pid), 'sum ran each of the 4 batches in its own child process');
-  expect(of('report').every((w) => w.pid === process.pid && w.threadId === threadId), 'report ran inline in the main thread');
+  expect(
+    of('parse').every((w) => w.pid === process.pid && w.threadId !== threadId),
+    'parse ran in worker threads',
+  );
+  expect(
+    distinct(of('sum').map((w) => w.pid)).length === 4 && of('sum').every((w) => w.pid !== process.pid),
+    'sum ran each of the 4 batches in its own child process',
+  );
+  expect(
+    of('report').every((w) => w.pid === process.pid && w.threadId === threadId),
+    'report ran inline in the main thread',
+  );
   expect(sums.reduce((a, s) => a + s.sum, 0) === 136 && sums.every((s) => s.size === 4), 'the sums add up to 1+…+16 = 136');
   done('35-nested-contexts');
 }

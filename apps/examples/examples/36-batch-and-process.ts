@@ -27,10 +27,24 @@ if (isMain(import.meta)) {
   const result = await batchAndProcess.run();
   const batches = (result.collected.batches ?? []) as Array<{ pid: number; size: number }>;
   const rows = (result.collected.rows ?? []) as Array<{ n: number; square: number; pid: number }>;
-  console.log(`36 batch sizes: ${batches.map((b) => b.size).join(', ')}; ${rows.length} rows back from ${distinct(rows.map((r) => r.pid)).length} children via tempfiles`);
+  console.log(
+    `36 batch sizes: ${batches.map((b) => b.size).join(', ')}; ${rows.length} rows back from ${distinct(rows.map((r) => r.pid)).length} children via tempfiles`,
+  );
   expect(result.status === 'completed', `the run completed (status ${result.status})`);
-  expect(batches.map((b) => b.size).sort((a, b) => a - b).join() === '5,10,10,10,10', '45 items made 4 full batches and a remainder of 5');
+  expect(
+    batches
+      .map((b) => b.size)
+      .sort((a, b) => a - b)
+      .join() === '5,10,10,10,10',
+    '45 items made 4 full batches and a remainder of 5',
+  );
   expect(distinct(batches.map((b) => b.pid)).length === 5, 'each batch ran in its own child process');
-  expect(rows.map((r) => r.n).sort((a, b) => a - b).join() === span(1, 45).join() && rows.every((r) => r.square === r.n * r.n), 'every row came back exactly once');
+  expect(
+    rows
+      .map((r) => r.n)
+      .sort((a, b) => a - b)
+      .join() === span(1, 45).join() && rows.every((r) => r.square === r.n * r.n),
+    'every row came back exactly once',
+  );
   done('36-batch-and-process');
 }

@@ -46,13 +46,22 @@ if (isMain(import.meta)) {
   const kinds = (r: typeof customers) => ((r.collected.published ?? []) as Array<Record_ & { pid: number }>).map((x) => `${x.kind}:${x.id}`).sort();
   console.log(`37 customers ${kinds(customers).join(' ')} | orders ${kinds(orders).join(' ')} | vips ${kinds(vips).join(' ')}`);
   console.log(`   setup hooks: customers ${customers.collected.setup?.join('+')}, orders ${orders.collected.setup?.join('+')}`);
-  expect([customers, orders, vips].every((r) => r.status === 'completed'), 'all three runs completed');
+  expect(
+    [customers, orders, vips].every((r) => r.status === 'completed'),
+    'all three runs completed',
+  );
   expect(kinds(customers).join() === 'customer:1,customer:2', 'the customer publisher published its customers only');
   expect(kinds(orders).join() === 'order:10,order:20,order:30', 'the order publisher published its orders only');
   expect(kinds(vips).join() === 'customer:1,customer:2,vip:99', 'vip (two levels down) has its parent’s producer plus its own');
-  expect(customers.collected.setup?.join() === 'base' && orders.collected.setup?.join() === 'base,orders', 'hooks are inherited, parent’s first; a sibling’s hook does not leak');
+  expect(
+    customers.collected.setup?.join() === 'base' && orders.collected.setup?.join() === 'base,orders',
+    'hooks are inherited, parent’s first; a sibling’s hook does not leak',
+  );
   expect(publisher.stages.map((s) => s.name).join() === 'publish', 'the base pipeline is unchanged: still only its publish stage');
   expect(!orderPublisher.stages.some((s) => s.name === 'customers') && !customerPublisher.stages.some((s) => s.name === 'orders'), 'siblings are independent');
-  expect(((orders.collected.published ?? []) as Array<{ pid: number }>).every((x) => x.pid !== process.pid), 'the inherited cow-fork stage runs in children');
+  expect(
+    ((orders.collected.published ?? []) as Array<{ pid: number }>).every((x) => x.pid !== process.pid),
+    'the inherited cow-fork stage runs in children',
+  );
   done('37-inheritance');
 }

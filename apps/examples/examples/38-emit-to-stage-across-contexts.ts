@@ -35,10 +35,18 @@ if (isMain(import.meta)) {
   type Got = Routed & { pid: number; threadId: number };
   const evens = (result.collected.evens ?? []) as Got[];
   const odds = (result.collected.odds ?? []) as Got[];
-  console.log(`38 evens (inline) ${evens.map((e) => `${e.n} from child ${e.from}`).join(', ')}; odds (thread) ${odds.map((o) => `${o.n} from child ${o.from}`).join(', ')}`);
+  console.log(
+    `38 evens (inline) ${evens.map((e) => `${e.n} from child ${e.from}`).join(', ')}; odds (thread) ${odds.map((o) => `${o.n} from child ${o.from}`).join(', ')}`,
+  );
   expect(result.status === 'completed', `the run completed (status ${result.status})`);
-  expect(sortedNumbers(evens.map((e) => e.n)).join() === '2,4' && evens.every((e) => e.pid === process.pid && e.threadId === threadId), 'evens reached the inline stage in the parent');
+  expect(
+    sortedNumbers(evens.map((e) => e.n)).join() === '2,4' && evens.every((e) => e.pid === process.pid && e.threadId === threadId),
+    'evens reached the inline stage in the parent',
+  );
   expect(sortedNumbers(odds.map((o) => o.n)).join() === '1,3' && odds.every((o) => o.threadId !== threadId), 'odds reached the stage in a worker thread');
-  expect([...evens, ...odds].every((x) => x.from !== process.pid), 'both were sent from child processes');
+  expect(
+    [...evens, ...odds].every((x) => x.from !== process.pid),
+    'both were sent from child processes',
+  );
   done('38-emit-to-stage-across-contexts');
 }

@@ -32,11 +32,22 @@ if (isMain(import.meta)) {
   const result = await thirdParty.run({ state: { rounds: 2000 } });
   const hashed = (result.collected.hashed ?? []) as Array<{ n: number; digest: string; threadId: number }>;
   const workers = (result.collected.workers ?? []) as Array<{ workerId: number; threadId: number }>;
-  console.log(`50 wtp: ${hashed.length} inputs hashed on threads ${distinct(hashed.map((h) => h.threadId)).join(',')}; afterFork ran in ${workers.length} worker(s)`);
+  console.log(
+    `50 wtp: ${hashed.length} inputs hashed on threads ${distinct(hashed.map((h) => h.threadId)).join(',')}; afterFork ran in ${workers.length} worker(s)`,
+  );
   expect(result.status === 'completed', `the run completed (status ${result.status})`);
   expect(result.stats.stages.hash?.strategy === 'wtp', 'the hash stage ran on the plugin strategy');
-  expect(hashed.map((h) => h.n).sort((a, b) => a - b).join() === span(1, 24).join(), 'every input was hashed exactly once');
-  expect(hashed.every((h) => h.threadId !== threadId), 'the work ran in worker threads, not the main thread');
+  expect(
+    hashed
+      .map((h) => h.n)
+      .sort((a, b) => a - b)
+      .join() === span(1, 24).join(),
+    'every input was hashed exactly once',
+  );
+  expect(
+    hashed.every((h) => h.threadId !== threadId),
+    'the work ran in worker threads, not the main thread',
+  );
   expect(workers.length >= 1 && workers.length <= 3, `afterFork ran once per pool worker (${workers.length}, pool of 3)`);
   done('50-third-party-plugin');
 }

@@ -32,10 +32,22 @@ export interface ExampleResult {
 export function runExample(file: string, timeoutMs = 60_000): Promise<ExampleResult> {
   const started = performance.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', isAbsolute(file) ? file : join(EXAMPLES_DIR, file)], { cwd: appDir, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-      resolve({ file, ok: error === null, code, ms: performance.now() - started, stdout, stderr: error?.killed === true ? `${stderr}\n(killed after ${timeoutMs} ms)` : stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', isAbsolute(file) ? file : join(EXAMPLES_DIR, file)],
+      { cwd: appDir, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+        resolve({
+          file,
+          ok: error === null,
+          code,
+          ms: performance.now() - started,
+          stdout,
+          stderr: error?.killed === true ? `${stderr}\n(killed after ${timeoutMs} ms)` : stderr,
+        });
+      },
+    );
   });
 }
 
@@ -66,6 +78,8 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
     if (!r.ok) console.log(`${r.stdout}${r.stderr}`.replace(/^/gm, '      | '));
   });
   const failed = results.filter((r) => !r.ok);
-  console.log(`\n${results.length - failed.length} of ${results.length} examples passed${failed.length > 0 ? `; failed: ${failed.map((r) => r.file).join(', ')}` : ''}`);
+  console.log(
+    `\n${results.length - failed.length} of ${results.length} examples passed${failed.length > 0 ? `; failed: ${failed.map((r) => r.file).join(', ')}` : ''}`,
+  );
   if (failed.length > 0) process.exitCode = 1;
 }

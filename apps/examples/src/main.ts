@@ -131,10 +131,19 @@ export async function readForAudit(entry: Listed, maxBytes: number = DEFAULT_MAX
     throw new AuditError(path, `cannot stat it (${errorCode(error)}): ${(error as Error).message}`);
   }
   if (!info.isFile()) {
-    const kind = info.isFIFO() ? 'a FIFO' : info.isSocket() ? 'a socket' : info.isCharacterDevice() ? 'a character device' : info.isBlockDevice() ? 'a block device' : 'not a regular file';
+    const kind = info.isFIFO()
+      ? 'a FIFO'
+      : info.isSocket()
+        ? 'a socket'
+        : info.isCharacterDevice()
+          ? 'a character device'
+          : info.isBlockDevice()
+            ? 'a block device'
+            : 'not a regular file';
     throw new AuditError(path, `${kind}: not read (reading it could block or never end)`);
   }
-  if (info.size > maxBytes) throw new AuditError(path, `${human(info.size)} is above the limit of ${human(maxBytes)}: not read (raise it with --max-bytes or state.maxBytes)`);
+  if (info.size > maxBytes)
+    throw new AuditError(path, `${human(info.size)} is above the limit of ${human(maxBytes)}: not read (raise it with --max-bytes or state.maxBytes)`);
   let data: Buffer;
   try {
     data = await readFile(abs);
@@ -151,7 +160,14 @@ export async function readForAudit(entry: Listed, maxBytes: number = DEFAULT_MAX
 
 /** The CPU part, run in the thread pool: sha1 and gzip size. */
 export function measure(f: ReadFile): FileInfo {
-  return { path: f.path, pkg: f.pkg, ext: f.ext, size: f.data.byteLength, sha1: createHash('sha1').update(f.data).digest('hex'), gzipBytes: gzipSync(f.data).byteLength };
+  return {
+    path: f.path,
+    pkg: f.pkg,
+    ext: f.ext,
+    size: f.data.byteLength,
+    sha1: createHash('sha1').update(f.data).digest('hex'),
+    gzipBytes: gzipSync(f.data).byteLength,
+  };
 }
 
 const rootOf = (state: AuditState): string => resolve(state.root ?? DEFAULT_ROOT);
@@ -160,7 +176,8 @@ let batches = 0;
 export const audit = pipeline<AuditState>('file-audit', { module: import.meta.url }, (p) => {
   p.beforeRun((ctx) => {
     const root = rootOf(ctx.state);
-    if (!existsSync(root)) throw new Error(`The directory to audit does not exist: ${root}. Pass an existing directory (npm start -- <dir>, or "root" in --state).`);
+    if (!existsSync(root))
+      throw new Error(`The directory to audit does not exist: ${root}. Pass an existing directory (npm start -- <dir>, or "root" in --state).`);
     if (!statSync(root).isDirectory()) throw new Error(`${root} is not a directory. Pass a directory to audit.`);
     // Decided before the first fork, so every child's state snapshot has it.
     ctx.state.outDir = resolve(ctx.state.outDir ?? mkdtempSync(join(tmpdir(), 'minigun-audit-')));

@@ -44,7 +44,10 @@ export function summarise(root: string, result: RunResult): Summary {
   const byExt = new Map<string, { files: number; bytes: number; gzipBytes: number }>();
   const byHash = new Map<string, FileInfo[]>();
   for (const f of files) {
-    for (const [map, key] of [[byPkg, f.pkg], [byExt, f.ext]] as const) {
+    for (const [map, key] of [
+      [byPkg, f.pkg],
+      [byExt, f.ext],
+    ] as const) {
       const a = map.get(key) ?? { files: 0, bytes: 0, gzipBytes: 0 };
       a.files++;
       a.bytes += f.size;
@@ -59,7 +62,8 @@ export function summarise(root: string, result: RunResult): Summary {
       const path = typeof e.input === 'object' && e.input !== null && 'path' in e.input ? String((e.input as { path: unknown }).path) : String(e.input);
       return { path, reason: e.message.startsWith(`${path}: `) ? e.message.slice(path.length + 2) : e.message };
     });
-  for (const e of result.errors.filter((x) => x.kind !== 'item')) failed.push({ path: `(${e.kind}${e.hook === undefined ? '' : ` ${e.hook}`})`, reason: e.message });
+  for (const e of result.errors.filter((x) => x.kind !== 'item'))
+    failed.push({ path: `(${e.kind}${e.hook === undefined ? '' : ` ${e.hook}`})`, reason: e.message });
   const bytes = files.reduce((a, f) => a + f.size, 0);
   const gzipBytes = files.reduce((a, f) => a + f.gzipBytes, 0);
   return {
@@ -87,7 +91,8 @@ export function filesCsv(files: readonly FileInfo[], failed: readonly FailedFile
   const copies = new Map<string, number>();
   for (const f of files) copies.set(f.sha1, (copies.get(f.sha1) ?? 0) + 1);
   const rows: Array<Array<string | number>> = [['path', 'package', 'ext', 'bytes', 'gzip_bytes', 'ratio', 'sha1', 'copies', 'error']];
-  for (const f of [...files].sort((a, b) => a.path.localeCompare(b.path))) rows.push([f.path, f.pkg, f.ext, f.size, f.gzipBytes, ratio(f.gzipBytes, f.size), f.sha1, copies.get(f.sha1) ?? 1, '']);
+  for (const f of [...files].sort((a, b) => a.path.localeCompare(b.path)))
+    rows.push([f.path, f.pkg, f.ext, f.size, f.gzipBytes, ratio(f.gzipBytes, f.size), f.sha1, copies.get(f.sha1) ?? 1, '']);
   for (const f of failed) rows.push([f.path, '', '', '', '', '', '', '', f.reason]);
   return `${rows.map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
 }
@@ -96,20 +101,37 @@ const kB = (n: number): number => +(n / 1024).toFixed(1);
 
 /** Prints the summary tables (for the terminal). */
 export function printSummary(s: Summary, result: RunResult, outDir: string): void {
-  console.log(`\nAudited ${s.files} files (${kB(s.bytes)} kB, gzip ${kB(s.gzipBytes)} kB) under ${s.root} in ${s.durationMs} ms; status ${s.status}; ${s.failed.length} failed`);
+  console.log(
+    `\nAudited ${s.files} files (${kB(s.bytes)} kB, gzip ${kB(s.gzipBytes)} kB) under ${s.root} in ${s.durationMs} ms; status ${s.status}; ${s.failed.length} failed`,
+  );
   console.log('\nLargest packages');
   console.table(s.packages.slice(0, 10).map((p) => ({ package: p.pkg, files: p.files, kB: kB(p.bytes), 'gzip kB': kB(p.gzipBytes), ratio: p.ratio })));
   console.log('Compression ratio by extension (gzip / raw; lower compresses better)');
   console.table(s.extensions.slice(0, 8).map((e) => ({ ext: e.ext, files: e.files, kB: kB(e.bytes), ratio: e.ratio })));
   console.log(`Duplicate contents: ${s.duplicates.length} groups`);
-  if (s.duplicates.length > 0) console.table(s.duplicates.slice(0, 8).map((d) => ({ copies: d.paths.length, bytes: d.size, paths: d.paths.slice(0, 3).join(', ') + (d.paths.length > 3 ? ', …' : '') })));
+  if (s.duplicates.length > 0)
+    console.table(
+      s.duplicates
+        .slice(0, 8)
+        .map((d) => ({ copies: d.paths.length, bytes: d.size, paths: d.paths.slice(0, 3).join(', ') + (d.paths.length > 3 ? ', …' : '') })),
+    );
   if (s.failed.length > 0) {
     console.log(`Failed files: ${s.failed.length}`);
     console.table(s.failed.slice(0, 20).map((f) => ({ path: f.path, reason: f.reason })));
   }
   console.log('Stages');
   console.table(
-    Object.values(result.stats.stages).map((st) => ({ stage: st.stage, strategy: st.strategy, conc: st.concurrency, in: st.in, done: st.done, failed: st.failed, out: st.out, 'p50 ms': +st.latency.p50.toFixed(2), 'items/s': Math.round(st.throughput) })),
+    Object.values(result.stats.stages).map((st) => ({
+      stage: st.stage,
+      strategy: st.strategy,
+      conc: st.concurrency,
+      in: st.in,
+      done: st.done,
+      failed: st.failed,
+      out: st.out,
+      'p50 ms': +st.latency.p50.toFixed(2),
+      'items/s': Math.round(st.throughput),
+    })),
   );
   console.log(`Bottleneck: ${result.stats.bottleneck ?? '-'}`);
   console.log(`Batch reports: ${s.reports.length} (written by cow-fork children) in ${outDir}`);

@@ -36,7 +36,10 @@ describe('the examples runner', () => {
 describe('examples through the CLI (minigun run)', () => {
   const cli = join(import.meta.dirname, '../../../packages/cli/dist/cli.js');
   it('runs an example module with isolated stages: minigun run examples/19-statistics-gathering.ts --json', async () => {
-    const { stdout } = await run(process.execPath, [cli, 'run', 'examples/19-statistics-gathering.ts', '--json'], { cwd: appDir, env: { ...process.env, NODE_OPTIONS: '' } });
+    const { stdout } = await run(process.execPath, [cli, 'run', 'examples/19-statistics-gathering.ts', '--json'], {
+      cwd: appDir,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     const result = JSON.parse(stdout) as { status: string; pipeline: string; collected: { items: Array<{ pid: number; count: number }> } };
     expect(result.status).toBe('completed');
     expect(result.pipeline).toBe('statistics');
@@ -44,7 +47,10 @@ describe('examples through the CLI (minigun run)', () => {
   }, 90_000);
 
   it('picks one of several exported pipelines with --pipeline', async () => {
-    const { stdout } = await run(process.execPath, [cli, 'run', 'examples/37-inheritance.ts', '--pipeline', 'order-publisher', '--json'], { cwd: appDir, env: { ...process.env, NODE_OPTIONS: '' } });
+    const { stdout } = await run(process.execPath, [cli, 'run', 'examples/37-inheritance.ts', '--pipeline', 'order-publisher', '--json'], {
+      cwd: appDir,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     const result = JSON.parse(stdout) as { status: string; collected: { published: Array<{ kind: string }> } };
     expect(result.status).toBe('completed');
     expect(result.collected.published.map((p) => p.kind)).toEqual(['order', 'order', 'order']);

@@ -41,7 +41,10 @@ describe('npm start (the file audit)', () => {
       const out = join(dir, 'out');
       mkdirSync(root);
       makeTree(root);
-      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/main.ts', root, '--out', out, '--max-bytes', '4096'], { cwd: appDir, env });
+      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/main.ts', root, '--out', out, '--max-bytes', '4096'], {
+        cwd: appDir,
+        env,
+      });
       expect(stdout).toContain('Audited 5 files');
       expect(stdout).toContain('Duplicate contents: 1 groups');
       expect(stdout).toContain('Failed files: 6');
@@ -71,7 +74,9 @@ describe('npm start (the file audit)', () => {
 
   it('says clearly that a directory does not exist, and exits 2', async () => {
     const missing = join(tmpdir(), 'minigun-audit-does-not-exist');
-    const failure = await run(process.execPath, ['--import', 'tsx', 'src/main.ts', missing], { cwd: appDir, env }).catch((e: unknown) => e as { code: number; stderr: string });
+    const failure = await run(process.execPath, ['--import', 'tsx', 'src/main.ts', missing], { cwd: appDir, env }).catch(
+      (e: unknown) => e as { code: number; stderr: string },
+    );
     expect(failure).toMatchObject({ code: 2 });
     expect((failure as { stderr: string }).stderr).toContain(`${missing} does not exist`);
   }, 60_000);

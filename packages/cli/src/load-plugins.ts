@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MinigunPlugin, Registry } from '@minigun/core';
+import { importPipelineModule } from '@minigun/core/toolkit';
 import { UsageError } from './usage-error.js';
 
 const FACTORY_NAME = /(?:Strategies|Transports|Plugin)$/;
@@ -76,7 +77,8 @@ async function importFrom(spec: string, cwd: string): Promise<Record<string, unk
   if (spec.startsWith('.') || spec.startsWith('/')) {
     const path = resolve(cwd, spec);
     if (!existsSync(path)) throw new UsageError(`--use ${spec}: no such file ${path}.`);
-    return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    // Through the same loader as pipeline modules, so that a plugin written in TypeScript loads too.
+    return importPipelineModule(pathToFileURL(path).href);
   }
   try {
     return (await import(spec)) as Record<string, unknown>;

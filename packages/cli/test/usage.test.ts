@@ -65,6 +65,14 @@ describe('usage errors exit with 2 and say what to do', () => {
     expect(r.stderr).toContain('--use picocolors: the package exports no Minigun plugin');
   });
 
+  it('--use with a local TypeScript file loads it through tsx, like pipeline modules', async () => {
+    const r = await cli(['run', fixture('needs-local.mjs'), '--use', fixture('local-plugin.ts'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout) as { status: string; collected: { got: number[] } };
+    expect(result.status).toBe('completed');
+    expect([...result.collected.got].sort((a, b) => a - b)).toEqual([10, 10, 20, 20, 30, 30]);
+  });
+
   it('--help prints the usage and exits 0', async () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);

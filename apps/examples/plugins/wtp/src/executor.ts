@@ -61,7 +61,11 @@ export class WtpExecutor implements StageExecutor {
       if (!reply.outcome.ok) throw deserializeError(reply.outcome.error);
       return emissionsOf(this.host, reply.outcome);
     }
-    throw new MinigunError(ErrorCodes.RUN_FAILED, `Stage "${this.host.stage.stage}" (pipeline "${this.host.stage.pipeline}", strategy wtp): a worker kept asking for its setup. This is a bug of the wtp plugin.`, this.where);
+    throw new MinigunError(
+      ErrorCodes.RUN_FAILED,
+      `Stage "${this.host.stage.stage}" (pipeline "${this.host.stage.pipeline}", strategy wtp): a worker kept asking for its setup. This is a bug of the wtp plugin.`,
+      this.where,
+    );
   }
 
   async produce(emit: (e: Emission) => Promise<void>): Promise<void> {
@@ -86,7 +90,12 @@ export class WtpExecutor implements StageExecutor {
       if (reply.t !== 'produced') throw this.protocolError(reply.t);
       await chain;
       if (reply.error !== undefined) throw deserializeError(reply.error);
-      if (received !== reply.emitted) throw new MinigunError(ErrorCodes.RUN_FAILED, `Producer "${this.host.stage.stage}" (strategy wtp) sent ${reply.emitted} items but ${received} arrived.`, this.where);
+      if (received !== reply.emitted)
+        throw new MinigunError(
+          ErrorCodes.RUN_FAILED,
+          `Producer "${this.host.stage.stage}" (strategy wtp) sent ${reply.emitted} items but ${received} arrived.`,
+          this.where,
+        );
     } finally {
       port1.close();
     }
@@ -96,7 +105,11 @@ export class WtpExecutor implements StageExecutor {
     if (this.closed) return;
     this.closed = true;
     this.cancelChannel.close();
-    const error = new MinigunError(ErrorCodes.CANCELLED, `Stage "${this.host.stage.stage}" (strategy wtp) was closed (${mode}) while this input ran.`, this.where);
+    const error = new MinigunError(
+      ErrorCodes.CANCELLED,
+      `Stage "${this.host.stage.stage}" (strategy wtp) was closed (${mode}) while this input ran.`,
+      this.where,
+    );
     for (const reject of this.inFlight) reject(error);
     this.inFlight.clear();
     await this.pool.destroy();
@@ -134,10 +147,18 @@ export class WtpExecutor implements StageExecutor {
 
   private workerError(error: unknown): Error {
     const message = error instanceof Error ? error.message : String(error);
-    return new MinigunError(ErrorCodes.WORKER_DIED, `A worker thread of stage "${this.host.stage.stage}" (pipeline "${this.host.stage.pipeline}", strategy wtp) failed: ${message}. The pool replaces it; the input fails or is retried.`, { ...this.where, cause: error });
+    return new MinigunError(
+      ErrorCodes.WORKER_DIED,
+      `A worker thread of stage "${this.host.stage.stage}" (pipeline "${this.host.stage.pipeline}", strategy wtp) failed: ${message}. The pool replaces it; the input fails or is retried.`,
+      { ...this.where, cause: error },
+    );
   }
 
   private protocolError(t: string): Error {
-    return new MinigunError(ErrorCodes.RUN_FAILED, `Stage "${this.host.stage.stage}" (strategy wtp): a worker answered "${t}" where it should not. This is a bug of the wtp plugin.`, this.where);
+    return new MinigunError(
+      ErrorCodes.RUN_FAILED,
+      `Stage "${this.host.stage.stage}" (strategy wtp): a worker answered "${t}" where it should not. This is a bug of the wtp plugin.`,
+      this.where,
+    );
   }
 }

@@ -21,7 +21,11 @@ export function wtpStrategy(options: WtpStrategyOptions = {}): Strategy {
     isolated: true,
     validate: (stage) => {
       if (stage.kind === 'stage') {
-        throw new MinigunError(ErrorCodes.INVALID_OPTION, `Stage "${stage.stage}" of pipeline "${stage.pipeline}" is a custom stage, which the wtp strategy cannot run (it reads its whole input stream). Run it inline, or make it a processor.`, { pipeline: stage.pipeline, stage: stage.stage });
+        throw new MinigunError(
+          ErrorCodes.INVALID_OPTION,
+          `Stage "${stage.stage}" of pipeline "${stage.pipeline}" is a custom stage, which the wtp strategy cannot run (it reads its whole input stream). Run it inline, or make it a processor.`,
+          { pipeline: stage.pipeline, stage: stage.stage },
+        );
       }
     },
     createExecutor: (host) => new WtpExecutor(host, options),
