@@ -1,13 +1,14 @@
 /** Helpers of the CLI tests (not a test file): run the built bin in a child process. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const packageDir = fileURLToPath(new URL('..', import.meta.url));
 export const bin = join(packageDir, 'dist/cli.js');
 export const fixture = (name: string): string => join(packageDir, 'test/fixtures', name);
+
+export { cleanupDirs, files, isAlive, minigunChildren, sleep, tempDir, waitFor } from '@minigun/test-utils';
 
 export interface Running {
   readonly child: ChildProcessWithoutNullStreams;
@@ -34,63 +35,11 @@ export async function cli(args: readonly string[]): Promise<{ code: number | nul
   return { code, stdout: r.stdout(), stderr: r.stderr() };
 }
 
-const dirs: string[] = [];
-export function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'minigun-cli-test-'));
-  dirs.push(dir);
-  return dir;
-}
-export function cleanupDirs(): void {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-}
-
 /** Writes `state` as JSON in `dir` and returns the file's path (for --state). */
 export function stateFile(dir: string, state: unknown): string {
   const path = join(dir, 'state.json');
   writeFileSync(path, JSON.stringify(state));
   return path;
-}
-
-export const files = (dir: string, prefix: string): string[] => readdirSync(dir).filter((f) => f.startsWith(prefix));
-
-export const sleep = (ms: number): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export async function waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}
-
-/**
- * Live Minigun child processes of `ppid`: those whose command line runs the fork strategy's child entry.
- * Other children are not counted: with a cold cache, tsx's esbuild keeps a service process of its own.
- */
-export function minigunChildren(ppid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(rest[1]) !== ppid || rest[0] === 'Z') continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('child.js')) out.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
-/** Whether `pid` still runs (zombies do not count). */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 /** Removes ANSI escape sequences (colours, cursor moves) from terminal output. */

@@ -1,12 +1,14 @@
-/** Shared helpers of the ipc-tempfile tests (not a test file). */
+/** Helpers of the ipc-tempfile tests (not a test file); the generic ones come from @minigun/test-utils. */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Registry, type RunResult } from '@minigun/core';
+import { Registry } from '@minigun/core';
 import { tempfilePlugin, type TempfileOptions } from '@minigun/ipc-tempfile';
 import { forkStrategies } from '@minigun/strategy-fork';
 import { threadStrategies } from '@minigun/strategy-thread';
 import { expect } from 'vitest';
+
+export { codeOf, itemErrors, range, sleep, sorted, waitFor } from '@minigun/test-utils';
 
 const roots: string[] = [];
 
@@ -37,16 +39,3 @@ export function expectNothingLeft(): void {
 
 export const registry = (options: TempfileOptions = {}): Registry => new Registry().use(forkStrategies()).use(threadStrategies()).use(tempfilePlugin(options));
 
-export const itemErrors = (r: RunResult) => r.errors.filter((e) => e.kind === 'item');
-export const codeOf = (e: { error: Error }): unknown => (e.error as { code?: unknown }).code;
-export const sorted = (values: unknown[] | undefined): number[] => [...((values ?? []) as number[])].sort((a, b) => a - b);
-export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-export const sleep = (ms: number): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export async function waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
