@@ -38,4 +38,3 @@ export function expectNothingLeft(): void {
 }
 
 export const registry = (options: TempfileOptions = {}): Registry => new Registry().use(forkStrategies()).use(threadStrategies()).use(tempfilePlugin(options));
-
