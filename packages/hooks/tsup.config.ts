@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // import.meta.url in the CJS build (run-hooks reads node:worker_threads lazily through createRequire).
+  shims: true,
 });

@@ -128,4 +128,58 @@ describe('validation before a run starts', () => {
     expect(closes).toBe(1);
     expect(r.stats.stages.double).toMatchObject({ strategy: 'counting', in: 3, done: 3, out: 3 });
   });
+
+  it('host.upcoming(): queued inputs, and whether more may come along the edges (a hint for spares)', async () => {
+    const seen: Array<{ input: number; queued: number; more: boolean }> = [];
+    let atStart: { queued: number; more: boolean } | undefined;
+    const observing: Strategy = {
+      name: 'observing',
+      isolated: false,
+      async createExecutor(host) {
+        atStart = host.upcoming();
+        const inner = await deferredStrategy.createExecutor(host);
+        return {
+          ...inner,
+          execute: async (attempt) => {
+            // On the next turn, as a spare pool would ask: the producer has emitted what it had by then.
+            await new Promise((r) => setImmediate(r));
+            seen.push({ input: attempt.input as number, ...host.upcoming() });
+            return inner.execute(attempt);
+          },
+        };
+      },
+    };
+    const p = pipeline('upcoming', (p) => {
+      p.producer('gen', async function* () {
+        for (let i = 0; i < 3; i++) {
+          await new Promise((r) => setTimeout(r, 30));
+          yield i;
+        }
+      });
+      p.processor('double', (n: number) => n * 2);
+      p.processor('watched', { strategy: 'observing', concurrency: 1 }, (n: number) => n);
+      p.consumer('sink', (n: number, _o, ctx) => ctx.collect('out', n));
+    });
+    const r = await p.run({ registry: new Registry().use({ name: 'o', strategies: [observing] }) });
+    expect(r.status).toBe('completed');
+    expect(atStart).toEqual({ queued: 0, more: true });
+    // Inputs 0 and 2 (×2): while the producer still runs, more may come; after its last item, nothing queued and no more.
+    expect(seen[0]).toEqual({ input: 0, queued: 0, more: true });
+    expect(seen.at(-1)).toEqual({ input: 4, queued: 0, more: false });
+
+    // A sync producer: its items are all queued at once behind concurrency 1, and it is done by the next turn.
+    seen.length = 0;
+    const burst = pipeline('upcoming-burst', (p) => {
+      p.producer('gen', () => [1, 2, 3]);
+      p.processor('watched', { strategy: 'observing', concurrency: 1 }, (n: number) => n);
+      p.consumer('sink', (n: number, _o, ctx) => ctx.collect('out', n));
+    });
+    const r2 = await burst.run({ registry: new Registry().use({ name: 'o', strategies: [observing] }) });
+    expect(r2.status).toBe('completed');
+    expect(seen).toEqual([
+      { input: 1, queued: 2, more: false },
+      { input: 2, queued: 1, more: false },
+      { input: 3, queued: 0, more: false },
+    ]);
+  });
 });

@@ -1,4 +1,4 @@
-import { threadId } from 'node:worker_threads';
+import { createRequire } from 'node:module';
 import { HookError } from './hook-error';
 import type { HookDefinition, HookErrorPolicy, HookRecord, HookWhere } from './types';
 
@@ -29,7 +29,19 @@ const EMPTY_RESULT: RunHooksResult = Object.freeze({
   errors: Object.freeze([]) as readonly HookError[],
 });
 
-const HERE: HookWhere = Object.freeze({ pid: process.pid, threadId });
+let here: HookWhere | undefined;
+
+/**
+ * This process and thread, for hooks run without a `where`. Built on first use: importing
+ * `node:worker_threads` up front would add to the start-up of every child process (which always passes `where`).
+ */
+function currentWhere(): HookWhere {
+  here ??= Object.freeze({
+    pid: process.pid,
+    threadId: (createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads')).threadId,
+  });
+  return here;
+}
 
 type CallableHook = (...args: readonly unknown[]) => unknown;
 
@@ -39,7 +51,8 @@ type CallableHook = (...args: readonly unknown[]) => unknown;
  */
 export async function runHooks(hooks: readonly HookDefinition[], args: readonly unknown[], options: RunHooksOptions): Promise<RunHooksResult> {
   if (hooks.length === 0) return EMPTY_RESULT;
-  const { policy, where = HERE, stage, onRecord } = options;
+  const { policy, stage, onRecord } = options;
+  const where = options.where ?? currentWhere();
   if (policy !== 'throw' && policy !== 'collect') {
     throw new TypeError(`runHooks: policy must be 'throw' or 'collect', got ${String(policy)}`);
   }

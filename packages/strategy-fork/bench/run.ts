@@ -39,7 +39,7 @@
  * process was left running; never for slowness (this machine is shared and noisy: the targets are printed
  * as PASS/FAIL only).
  */
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -176,6 +176,33 @@ function plainRegistry(options: ForkStrategyOptions = {}): Registry {
   return new Registry().use(forkStrategies({ ...options, fork: { execArgv: CHILD_FLAGS } }));
 }
 
+/**
+ * Children without NODE_EXTRA_CA_CERTS (flags as plainRegistry), for reference rows: what start-up costs
+ * when children need no extra CA certificates. Undefined when the variable is not set.
+ */
+function noCaRegistry(): Registry | undefined {
+  if (process.env.NODE_EXTRA_CA_CERTS === undefined) return undefined;
+  return new Registry().use(forkStrategies({ fork: { execArgv: CHILD_FLAGS, env: { ...process.env, NODE_EXTRA_CA_CERTS: undefined } } }));
+}
+
+/**
+ * What one bare Node start costs here (`node -e 0`, median of 7, sequential), with this environment and,
+ * when NODE_EXTRA_CA_CERTS is set, without it: Node 20 loads those certificates at every start.
+ */
+function startCost(): { inheritedMs: number; withoutCaMs?: number } {
+  const time = (env: NodeJS.ProcessEnv): number =>
+    median(
+      Array.from({ length: 7 }, () => {
+        const t0 = performance.now();
+        spawnSync(process.execPath, ['-e', '0'], { env, stdio: 'ignore' });
+        return performance.now() - t0;
+      }),
+    );
+  const inheritedMs = time(process.env);
+  if (process.env.NODE_EXTRA_CA_CERTS === undefined) return { inheritedMs };
+  return { inheritedMs, withoutCaMs: time({ ...process.env, NODE_EXTRA_CA_CERTS: undefined }) };
+}
+
 /** A registry with the default launcher: children inherit this process's flags, `--import tsx` included. */
 function defaultRegistry(options: ForkStrategyOptions = {}): Registry {
   return new Registry().use(forkStrategies(options));
@@ -219,8 +246,17 @@ async function rawForks(count: number, lanes: number): Promise<number> {
   return sum;
 }
 
+/**
+ * The environment of every child in this bench: this process's, as `child_process.fork` and Minigun's
+ * launcher give it by default. tinypool's child_process runtime instead gives its children only
+ * `TINYPOOL_WORKER_ID` unless told otherwise (no PATH, HOME, NODE_ENV…), so the baseline pools are given
+ * this environment explicitly; `'tinypool-default'` keeps tinypool's own for a reference row. Node 20 reads
+ * NODE_EXTRA_CA_CERTS at every start (see startCost), so the environment alone moves start-up cost.
+ */
+type ChildEnv = 'inherited' | 'tinypool-default';
+
 /** A cold raw tinypool run on the child_process runtime: create the pool, run every input, destroy it (all timed). */
-async function rawTinypool(processes: number, name: 'fib' | 'inc', inputs: readonly number[]): Promise<number> {
+async function rawTinypool(processes: number, name: 'fib' | 'inc', inputs: readonly number[], env: ChildEnv = 'inherited'): Promise<number> {
   const pool = new Tinypool({
     runtime: 'child_process',
     filename: RAW_WORKER,
@@ -228,6 +264,7 @@ async function rawTinypool(processes: number, name: 'fib' | 'inc', inputs: reado
     maxThreads: processes,
     execArgv: CHILD_FLAGS,
     serialization: 'advanced',
+    ...(env === 'inherited' ? { env: process.env as Record<string, string> } : {}),
   });
   try {
     const results = (await Promise.all(inputs.map((x) => pool.run(x, { name })))) as number[];
@@ -364,6 +401,8 @@ const V = {
   ipcChunk1: `minigun ipc-fork maxChunk 1, ${JS}`,
   tinypool2: 'raw tinypool child_process, 2 processes',
   tinypool1: 'raw tinypool child_process, 1 process (reference)',
+  tinypoolBare: "raw tinypool, 2 processes, tinypool's default env (reference)",
+  ipcNoCa: `minigun ipc-fork, ${JS}, env without NODE_EXTRA_CA_CERTS`,
 } as const;
 
 function cowWorkload(args: Args): Workload {
@@ -422,6 +461,7 @@ function dispatchWorkload(args: Args): Workload {
 function cpuWorkload(args: Args): Workload {
   const registry = plainRegistry();
   const inherited = defaultRegistry();
+  const withoutCa = noCaRegistry();
   const f = fib(args.fibN);
   const inputs = (n: number): number[] => Array.from({ length: n }, () => args.fibN);
   return {
@@ -434,8 +474,12 @@ function cpuWorkload(args: Args): Workload {
     variants: [
       { name: V.ipc, role: 'minigun', run: (n) => runForSum(js.ipcFibPipeline, n, args.fibN, registry) },
       { name: V.ipcTs, role: 'minigun', run: (n) => runForSum(ts.ipcFibPipeline, n, args.fibN, inherited) },
+      ...(withoutCa === undefined
+        ? []
+        : [{ name: V.ipcNoCa, role: 'reference' as const, run: (n: number) => runForSum(js.ipcFibPipeline, n, args.fibN, withoutCa) }]),
       { name: V.tinypool2, role: 'baseline', run: (n) => rawTinypool(2, 'fib', inputs(n)) },
       { name: V.tinypool1, role: 'reference', run: (n) => rawTinypool(1, 'fib', inputs(n)) },
+      { name: V.tinypoolBare, role: 'reference', run: (n) => rawTinypool(2, 'fib', inputs(n), 'tinypool-default') },
     ],
   };
 }
@@ -443,6 +487,7 @@ function cpuWorkload(args: Args): Workload {
 function setupWorkload(args: Args): Workload {
   const plain = plainRegistry();
   const inherited = defaultRegistry();
+  const withoutCa = noCaRegistry();
   return {
     id: 'setup',
     title: '2 trivial inputs: children start, module import, teardown',
@@ -454,8 +499,10 @@ function setupWorkload(args: Args): Workload {
       { name: V.ipc, role: 'minigun', run: (n) => runForSum(js.ipcIncPipeline, n, 0, plain) },
       { name: 'minigun ipc-fork, module .mjs, children inherit --import tsx', role: 'minigun', run: (n) => runForSum(js.ipcIncPipeline, n, 0, inherited) },
       { name: V.ipcTs, role: 'minigun', run: (n) => runForSum(ts.ipcIncPipeline, n, 0, inherited) },
+      ...(withoutCa === undefined ? [] : [{ name: V.ipcNoCa, role: 'reference' as const, run: (n: number) => runForSum(js.ipcIncPipeline, n, 0, withoutCa) }]),
       { name: V.cow, role: 'minigun', run: (n) => runForSum(js.cowIncPipeline, n, 0, plain) },
       { name: V.tinypool2, role: 'baseline', run: (n) => rawTinypool(2, 'inc', range(n)) },
+      { name: V.tinypoolBare, role: 'reference', run: (n) => rawTinypool(2, 'inc', range(n), 'tinypool-default') },
       { name: V.raw, role: 'reference', run: (n) => rawForks(n, 2) },
     ],
   };
@@ -567,6 +614,8 @@ async function main(): Promise<number> {
     flags: process.execArgv.join(' '),
     childFlags: CHILD_FLAGS.join(' '),
     gc: gc !== undefined,
+    nodeExtraCaCerts: process.env.NODE_EXTRA_CA_CERTS ?? null,
+    nodeStartMs: startCost(),
     runs: args.runs,
     cowRuns: args.cowRuns,
     extra: args.extra,
@@ -578,6 +627,11 @@ async function main(): Promise<number> {
       `Minigun fork-strategies bench — node ${env.node}, ${env.cpus} × ${env.cpu}, ${env.totalMemGB} GB, load ${env.loadavg.join(' ')}, flags: ${env.flags || '(none)'} (children: ${env.childFlags || '(none)'})`,
     );
     console.log(`gc between runs: ${gc === undefined ? 'no' : 'yes (v8.setFlagsFromString)'}`);
+    const { inheritedMs, withoutCaMs } = env.nodeStartMs;
+    console.log(
+      `node -e 0 here: ${inheritedMs.toFixed(0)} ms` +
+        (withoutCaMs === undefined ? '' : ` with NODE_EXTRA_CA_CERTS=${env.nodeExtraCaCerts} (every child inherits it), ${withoutCaMs.toFixed(0)} ms without`),
+    );
     console.log('ratio = variant tasks/s ÷ baseline tasks/s (> 1: faster). Best and median of the timed runs.');
     console.log(
       'Setup cost counted on both sides (cold): each timed run starts its children (Minigun: per run; raw forks / raw tinypool: per timed run) and waits for them to exit before the clock stops.',

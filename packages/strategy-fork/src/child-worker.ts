@@ -34,6 +34,7 @@ export class ChildWorker {
   rss = 0;
   private readonly listeners = new Set<(m: WorkerMessage) => void>();
   private nextId = 1;
+  private shutdownSent = false;
 
   constructor(
     launcher: ChildLauncher,
@@ -112,10 +113,20 @@ export class ChildWorker {
     }
   }
 
+  /**
+   * Asks the child to finish once it has answered what it was sent (messages are handled in order), without
+   * waiting; `shutdown` then waits for the exit.
+   */
+  requestShutdown(): void {
+    if (this.shutdownSent) return;
+    this.shutdownSent = true;
+    this.send({ t: 'shutdown' });
+  }
+
   /** Asks the child to finish; kills it if it has not exited after `graceMs`. */
   async shutdown(graceMs: number): Promise<void> {
     if (!this.alive) return;
-    this.send({ t: 'shutdown' });
+    this.requestShutdown();
     await this.exitWithin(graceMs);
   }
 

@@ -12,9 +12,19 @@ process.on('disconnect', () => process.exit(0));
 // Ctrl-C reaches the whole process group; the parent decides when children stop (grace, then kill).
 process.on('SIGINT', () => undefined);
 
+/** Settles once everything sent so far is written: a large reply may still be in flight when `exit` comes. */
+let sent: Promise<void> = Promise.resolve();
+
 serveWorker({
-  send: (message) => void process.send!(message),
+  send: (message) => {
+    sent = new Promise<void>((resolve) => void process.send!(message, () => resolve()));
+  },
   onMessage: (listener) => void process.on('message', (m) => listener(m as ParentMessage)),
-  // Disconnecting flushes what was sent; the 'disconnect' handler then exits.
-  exit: () => process.disconnect(),
+  // Once the replies are written, let go of the channel; the 'disconnect' handler then exits.
+  exit: () =>
+    void sent.then(() => {
+      if (process.connected) process.disconnect();
+    }),
+  // A forked process's main thread (node:worker_threads is then never loaded).
+  threadId: 0,
 });

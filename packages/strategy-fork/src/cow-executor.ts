@@ -6,7 +6,7 @@
  * afterFork runs in the child (DESIGN section 8).
  */
 import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost, type WorkerInfo } from '@minigun/core';
-import { assertCloneable, deliverHookReport, deserializeError, emissionsOf, forkSetup } from '@minigun/core/toolkit';
+import { assertCloneable, deliverHookReport, deserializeError, emissionsOf, forkSetup, type InputOutcome } from '@minigun/core/toolkit';
 import { ChildWorker } from './child-worker.js';
 import type { ChildLauncher } from './launcher.js';
 
@@ -59,8 +59,7 @@ export class CowForkExecutor implements StageExecutor {
       try {
         const child = await spare.ready;
         this.assertOpen();
-        await this.start(child);
-        const [outcome] = await child.runInputs([attempt.input]);
+        const [outcome] = await this.runOnce(child, attempt.input);
         if (outcome === undefined)
           throw new MinigunError(ErrorCodes.RUN_FAILED, `Child ${child.pid} of stage "${this.where.stage}" returned no outcome.`, this.where);
         if (!outcome.ok) throw deserializeError(outcome.error);
@@ -110,14 +109,40 @@ export class CowForkExecutor implements StageExecutor {
     deliverHookReport(this.host, await child.setup(await forkSetup(this.host, workerId)), workerId);
   }
 
+  /**
+   * `start`, the one input and the shutdown, sent together: the child handles them in order, so no round
+   * trip is spent between them, and it exits as soon as it has answered.
+   */
+  private async runOnce(child: ChildWorker, input: unknown): Promise<InputOutcome[]> {
+    const workerId = this.nextWorkerId++;
+    const ready = child.setup(await forkSetup(this.host, workerId));
+    const ran = child.runInputs([input]);
+    child.requestShutdown();
+    try {
+      deliverHookReport(this.host, await ready, workerId);
+    } catch (error) {
+      ran.catch(() => undefined); // the failed setup fails the input too; this error says why
+      throw error;
+    }
+    return ran;
+  }
+
   private takeSpare(): { child: ChildWorker; ready: Promise<ChildWorker> } {
     const spare = this.spares.shift() ?? this.startSpare();
-    this.fillSpares();
+    // Asked on the next turn, so that a producer that has just emitted its last item counts as done.
+    setImmediate(() => this.fillSpares());
     return spare;
   }
 
+  /**
+   * Tops the spares up to `spares`, or, once no more input can come along the stage's edges, to the inputs
+   * still waiting: a spare nobody takes costs a whole start-up. (An input that comes anyway, e.g. a retry
+   * or an out.to(), starts its child on demand.)
+   */
   private fillSpares(): void {
-    while (!this.closed && this.spares.length < this.options.spares) this.spares.push(this.startSpare());
+    const { queued, more } = this.host.upcoming();
+    const wanted = more ? this.options.spares : Math.min(this.options.spares, queued + this.slotWaiters.length);
+    while (!this.closed && this.spares.length < wanted) this.spares.push(this.startSpare());
   }
 
   private startSpare(): { child: ChildWorker; ready: Promise<ChildWorker> } {

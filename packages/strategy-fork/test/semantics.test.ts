@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { cowPids, cowState, ipcState, type CowState, type IpcSeen, type Seen } from './fixtures/semantics.ts';
+import { forkLauncher, type ChildLauncher } from '@minigun/strategy-fork';
 import { expectAccounting, groupBy, registry, sorted } from './util.ts';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -43,6 +44,28 @@ describe('cow-fork: a snapshot of state at fork time, never written back', () =>
       expectAccounting(r);
     });
   }
+
+  it('spares: no child is started that no input will take', async () => {
+    // A launcher that counts the children it starts (the default one underneath).
+    const fork = forkLauncher();
+    const started: number[] = [];
+    const launcher: ChildLauncher = {
+      start: () => {
+        const child = fork.start();
+        started.push(child.pid ?? -1);
+        return child;
+      },
+    };
+    // A producer that has all 6 inputs at once: once it is done, spares are topped up only to the inputs left.
+    const r = await cowPids.run({ state: { count: 6 }, registry: registry({ launcher, spares: 3 }) });
+    expect(r.status).toBe('completed');
+    expect(sorted(r.collected.out)).toEqual(range(6));
+    const used = new Set((r.collected.seen as Array<{ pid: number }>).map((s) => s.pid));
+    expect(used.size).toBe(6);
+    // Every child started ran an input: none was started only to be killed at the end.
+    expect(started).toHaveLength(6);
+    expect(new Set(started)).toEqual(used);
+  });
 
   it("each input runs in a different PID, none of them the parent's", async () => {
     const r = await cowPids.run({ state: { count: 6 }, registry: registry() });

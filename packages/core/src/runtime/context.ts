@@ -1,5 +1,4 @@
 /** The `ctx` object of stages and hooks, and the default logger behind `ctx.log`. */
-import { threadId } from 'node:worker_threads';
 import type { Logger, RunContext } from '../types.js';
 
 export const consoleLogger: Logger = {
@@ -43,8 +42,6 @@ export function createContext<S>(parts: ContextParts<S>, stage?: string): RunCon
   };
   return ctx;
 }
-
-export const currentThreadId = threadId;
 
 /**
  * Keeps failed inputs in `errors` without holding huge values: small values are kept as they are, large

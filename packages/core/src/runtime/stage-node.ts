@@ -124,6 +124,25 @@ export class StageNode implements StageShape {
     return seen;
   }
 
+  /**
+   * Whether more inputs may still reach this stage along its static edges: a stage upstream is still
+   * running, holds queued or buffered items, or is fed by one that does. A stage reached only by out.to()
+   * always may. A hint (e.g. for workers started ahead): out.to() from anywhere is not foreseen.
+   */
+  mayReceiveInput(): boolean {
+    if (this.sources.length === 0) return true;
+    const seen = new Set<StageNode>();
+    const feeding = (n: StageNode): boolean => {
+      if (seen.has(n)) return false;
+      seen.add(n);
+      if (n.kind === 'producer') return n.phase === 'open';
+      if (n.phase === 'finished') return false;
+      if (n.active > 0 || n.queue.length > 0 || n.buffers.size > 0 || n.runnersAlive > 0 || n.sources.length === 0) return true;
+      return n.sources.some(feeding);
+    };
+    return this.sources.some(feeding);
+  }
+
   bufferedCount(): number {
     let n = 0;
     for (const b of this.buffers.values()) n += b.items.length;

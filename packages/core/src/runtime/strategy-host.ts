@@ -53,6 +53,7 @@ export function createStrategyHost(node: StageNode, deps: HostDeps): StrategyHos
     signal: deps.signal,
     transport: node.transport,
     beforeFork: (info) => deps.beforeFork(node, info.workerId),
+    upcoming: () => (deps.signal.aborted ? { queued: 0, more: false } : { queued: node.queue.length, more: node.mayReceiveInput() }),
     collect: (key, value) => deps.collect(key, value),
     hookFailed: (point, error) => {
       const hookError = error instanceof HookError ? error : new HookError({ point, level: 'pipeline', origin: deps.pipeline, stage: node.name }, error);

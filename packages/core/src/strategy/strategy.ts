@@ -73,6 +73,14 @@ export interface StrategyHost {
   /** Runs the `beforeFork` hooks for this stage in the parent; call before each worker starts. */
   beforeFork(info: { workerId: number }): Promise<void>;
   /**
+   * What is still to come for this stage, a hint for workers started ahead of their input (spare
+   * processes): `queued` inputs wait in its queue (not yet handed to `execute`), and `more` tells whether
+   * further ones may still arrive along its edges (a stage upstream is still running or holds items).
+   * `out.to()` from any stage can still send an input after `more` turned false. `{ queued: 0, more: false }`
+   * once the run is stopping.
+   */
+  upcoming(): { readonly queued: number; readonly more: boolean };
+  /**
    * Runs the stage function here, in this isolate, for one input, and resolves with what it emitted and
    * collected (a returned value of a processor is the last emit). For strategies that schedule work
    * in-process; isolated strategies run the stage in their workers instead.

@@ -4,9 +4,9 @@
  *
  *   serveWorker({ send: (m) => process.send!(m), onMessage: (f) => process.on('message', f), exit: () => process.exit(0) });
  */
-import { threadId } from 'node:worker_threads';
 import type { ParentMessage, WorkerMessage } from './protocol.js';
 import { serializeError } from './serialize-error.js';
+import { currentThreadId } from './thread-id.js';
 import { WorkerRuntime, type PreparedStage } from './worker-runtime.js';
 
 export interface WorkerChannel {
@@ -14,6 +14,11 @@ export interface WorkerChannel {
   onMessage(listener: (message: ParentMessage) => void): void;
   /** Called on `shutdown`, once pending work has been answered. */
   exit(): void;
+  /**
+   * This isolate's `worker_threads` threadId when the entry knows it: 0 in a child process's main thread.
+   * Default: read from `node:worker_threads` on first use (which a child process need not load at all).
+   */
+  readonly threadId?: number;
 }
 
 /**
@@ -47,10 +52,16 @@ export function serveWorker(channel: WorkerChannel): void {
         return;
       case 'setup': {
         const setup = m.setup;
-        runtime = (prepared ?? WorkerRuntime.prepare(setup)).then((p) => p.start(setup));
+        runtime = (prepared ?? WorkerRuntime.prepare(setup)).then((p) => p.start(setup, channel.threadId));
         try {
           const rt = await runtime;
-          channel.send({ t: 'ready', workerId: setup.workerId, pid: process.pid, threadId, hooks: await rt.afterFork() });
+          channel.send({
+            t: 'ready',
+            workerId: setup.workerId,
+            pid: process.pid,
+            threadId: channel.threadId ?? currentThreadId(),
+            hooks: await rt.afterFork(),
+          });
         } catch (error) {
           fatal(error);
         }

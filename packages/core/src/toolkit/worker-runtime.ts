@@ -2,7 +2,6 @@
  * The worker side of the protocol: sets a stage up inside an isolated worker and runs its inputs. Every
  * isolated strategy's worker entry creates one `WorkerRuntime` and feeds it the messages it receives.
  */
-import { threadId } from 'node:worker_threads';
 import { runHooks } from '@minigun/hooks';
 import type { CompiledPipeline, CompiledStage } from '../definition/compile.js';
 import { resolveName } from '../definition/graph.js';
@@ -13,6 +12,7 @@ import type { Logger, Output, RunContext } from '../types.js';
 import { assertCloneable } from './cloneable.js';
 import { findPipeline, findStage, importPipelineModule } from './locate.js';
 import { markMinigunWorker } from './in-worker.js';
+import { currentThreadId } from './thread-id.js';
 import { PRODUCER_WINDOW, type HookReport, type InputOutcome, type WorkerSetup } from './protocol.js';
 import { serializeError } from './serialize-error.js';
 
@@ -24,7 +24,8 @@ export type StageTarget = Pick<WorkerSetup, 'module' | 'pipeline' | 'stage'> & {
 /** A stage whose module is imported, waiting for its setup (state snapshot, worker id). */
 export interface PreparedStage {
   readonly target: StageTarget;
-  start(setup: WorkerSetup): WorkerRuntime;
+  /** `threadId`: this isolate's, when the caller knows it (a child process's main thread: 0); else read on first use. */
+  start(setup: WorkerSetup, threadId?: number): WorkerRuntime;
 }
 
 export class WorkerRuntime {
@@ -39,6 +40,7 @@ export class WorkerRuntime {
     private readonly compiled: CompiledPipeline,
     private readonly stage: CompiledStage,
     private readonly logger: Logger,
+    private readonly threadId: number | undefined,
   ) {}
 
   /** Imports the module, finds the stage and marks this isolate as a worker (an accidental run() then fails). */
@@ -59,7 +61,7 @@ export class WorkerRuntime {
     const stage = findStage(pipeline, target.stage);
     return {
       target,
-      start: (setup) => {
+      start: (setup, threadId) => {
         if (setup.module !== target.module || setup.pipeline !== target.pipeline || setup.stage !== target.stage) {
           throw new MinigunError(
             ErrorCodes.WORKER_SETUP,
@@ -67,7 +69,7 @@ export class WorkerRuntime {
             target,
           );
         }
-        return new WorkerRuntime(setup, pipeline.compiled, stage, logger);
+        return new WorkerRuntime(setup, pipeline.compiled, stage, logger, threadId);
       },
     };
   }
@@ -85,7 +87,7 @@ export class WorkerRuntime {
     const hooks = this.compiled.hooks.list('afterFork', this.stage.name);
     const { errors } = await runHooks(hooks, [ctx, { stage: this.stage.name, workerId: this.setup.workerId, pid: process.pid }], {
       policy: 'collect',
-      where: { pid: process.pid, threadId, workerId: this.setup.workerId },
+      where: { pid: process.pid, threadId: this.threadId ?? currentThreadId(), workerId: this.setup.workerId },
     });
     return { emissions: this.checked(emissions), errors: errors.map((e) => serializeError(e)) };
   }
