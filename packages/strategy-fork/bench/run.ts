@@ -18,6 +18,15 @@
  *  - setup:    2 trivial inputs: what a run costs before and after any work (children start, module import,
  *              teardown), for each strategy and launcher flags.
  *
+ * Environment: every judged row's children (raw and Minigun alike) get this process's environment, as
+ * child_process.fork gives it by default; tinypool's child_process runtime, which otherwise gives its
+ * children only TINYPOOL_WORKER_ID, is given it explicitly (its default is a reference row). Node 20 parses
+ * NODE_EXTRA_CA_CERTS at every start (the header prints what `node -e 0` costs with and without it), so when
+ * it is set the cow and spares workloads run again with every child started without it (`cow-noca`,
+ * `spares-noca`, reference targets), and the cpu and setup workloads get such a Minigun row.
+ * The `child CPU/in` column is the CPU the run's children used (Linux: reaped children's user + system time)
+ * per input; for spares the bench prints the floor it sets: children's CPU ÷ cores.
+ *
  * Setup cost is counted on both sides: Minigun starts its children (and cow-fork's spares) in every run, so
  * every timed raw run forks its children / creates its tinypool pool inside the timing too, and waits for
  * them to exit (pool.destroy()) before the clock stops.
@@ -171,18 +180,23 @@ function plainExecArgv(argv: readonly string[] = process.execArgv): string[] {
 
 const CHILD_FLAGS = plainExecArgv();
 
-/** A registry whose fork strategies start their children with CHILD_FLAGS (no loader). */
-function plainRegistry(options: ForkStrategyOptions = {}): Registry {
-  return new Registry().use(forkStrategies({ ...options, fork: { execArgv: CHILD_FLAGS } }));
+/**
+ * Environments of the children. `inherited` (this process's) is what every judged row uses, raw and
+ * Minigun alike. `noCa` drops NODE_EXTRA_CA_CERTS, which Node 20 parses at every start (see startCost):
+ * reference rows show what start-up-bound figures become where it is not set. Undefined when it is not set
+ * here (then the inherited rows are those figures).
+ */
+const INHERITED_ENV: NodeJS.ProcessEnv = process.env;
+const NO_CA_ENV: NodeJS.ProcessEnv | undefined = process.env.NODE_EXTRA_CA_CERTS === undefined ? undefined : { ...process.env, NODE_EXTRA_CA_CERTS: undefined };
+
+/** A registry whose fork strategies start their children with CHILD_FLAGS (no loader) and `env`. */
+function plainRegistry(options: ForkStrategyOptions = {}, env: NodeJS.ProcessEnv = INHERITED_ENV): Registry {
+  return new Registry().use(forkStrategies({ ...options, fork: { execArgv: CHILD_FLAGS, env } }));
 }
 
-/**
- * Children without NODE_EXTRA_CA_CERTS (flags as plainRegistry), for reference rows: what start-up costs
- * when children need no extra CA certificates. Undefined when the variable is not set.
- */
+/** Children without NODE_EXTRA_CA_CERTS, for reference rows (undefined when it is not set). */
 function noCaRegistry(): Registry | undefined {
-  if (process.env.NODE_EXTRA_CA_CERTS === undefined) return undefined;
-  return new Registry().use(forkStrategies({ fork: { execArgv: CHILD_FLAGS, env: { ...process.env, NODE_EXTRA_CA_CERTS: undefined } } }));
+  return NO_CA_ENV === undefined ? undefined : plainRegistry({}, NO_CA_ENV);
 }
 
 /**
@@ -214,10 +228,10 @@ const RAW_CHILD = fileURLToPath(new URL('./raw-child.mjs', import.meta.url));
 const RAW_WORKER = new URL('./raw-worker.mjs', import.meta.url).href;
 
 /** One raw cow-fork: fork raw-child.mjs, send `n`, take its one reply, resolve once the child has exited. */
-function forkOnce(n: number): Promise<number> {
+function forkOnce(n: number, env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     // The same fork options as Minigun's launcher (advanced serialisation, stdout/stderr inherited).
-    const child = fork(RAW_CHILD, [], { execArgv: CHILD_FLAGS, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(RAW_CHILD, [], { execArgv: CHILD_FLAGS, env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let reply: number | undefined;
     child.once('message', (m) => {
       reply = m as number;
@@ -232,13 +246,13 @@ function forkOnce(n: number): Promise<number> {
 }
 
 /** `count` raw forks, `lanes` at a time: each lane forks, sends, takes the reply and waits for the exit, then goes on. */
-async function rawForks(count: number, lanes: number): Promise<number> {
+async function rawForks(count: number, lanes: number, env: NodeJS.ProcessEnv = INHERITED_ENV): Promise<number> {
   let next = 0;
   let sum = 0;
   await Promise.all(
     Array.from({ length: lanes }, async () => {
       while (next < count) {
-        const reply = await forkOnce(next++);
+        const reply = await forkOnce(next++, env);
         sum += reply;
       }
     }),
@@ -311,6 +325,8 @@ interface VariantResult {
   /** Variant rate / baseline rate (> 1: faster than the baseline), from the best and the median runs. */
   readonly ratioBest: number;
   readonly ratioMedian: number;
+  /** CPU ms the run's children used (reaped children's user + system time, Linux), median of the timed runs. */
+  readonly childCpuMs: number;
   readonly value: number;
   readonly correct: boolean;
   readonly error?: string;
@@ -330,7 +346,14 @@ const gc = exposeGc();
 /** Warms every variant up once (warmItems inputs), then times `runs` interleaved rounds (a burst of load hits all variants alike). */
 async function measure(w: Workload, log: (msg: string) => void): Promise<WorkloadResult> {
   const expected = w.expected(w.items);
-  const state = w.variants.map((v) => ({ v, times: [] as number[], value: expected, correct: true, error: undefined as string | undefined }));
+  const state = w.variants.map((v) => ({
+    v,
+    times: [] as number[],
+    cpu: [] as number[],
+    value: expected,
+    correct: true,
+    error: undefined as string | undefined,
+  }));
   for (let round = 0; round <= w.runs; round++) {
     log(round === 0 ? `${w.id}: warm-up (${w.warmItems} inputs)` : `${w.id}: round ${round}/${w.runs}`);
     const count = round === 0 ? w.warmItems : w.items;
@@ -338,14 +361,19 @@ async function measure(w: Workload, log: (msg: string) => void): Promise<Workloa
       if (s.error !== undefined) continue;
       try {
         gc?.();
+        const cpu0 = childrenCpuMs();
         const t0 = performance.now();
         const value = await s.v.run(count);
         const ms = performance.now() - t0;
+        const cpu = childrenCpuMs() - cpu0;
         if (value !== w.expected(count) && s.correct) {
           s.correct = false;
           s.value = value;
         }
-        if (round > 0) s.times.push(ms);
+        if (round > 0) {
+          s.times.push(ms);
+          s.cpu.push(cpu);
+        }
       } catch (e) {
         s.error = e instanceof Error ? e.message : String(e);
         s.correct = false;
@@ -375,6 +403,7 @@ async function measure(w: Workload, log: (msg: string) => void): Promise<Workloa
       medianRate: r.medianRate,
       ratioBest: base === undefined ? NaN : r.bestRate / base.bestRate,
       ratioMedian: base === undefined ? NaN : r.medianRate / base.medianRate,
+      childCpuMs: r.s.cpu.length > 0 ? median(r.s.cpu) : NaN,
       value: r.s.value,
       correct: r.s.correct,
       ...(r.s.error === undefined ? {} : { error: r.s.error }),
@@ -405,28 +434,33 @@ const V = {
   ipcNoCa: `minigun ipc-fork, ${JS}, env without NODE_EXTRA_CA_CERTS`,
 } as const;
 
-function cowWorkload(args: Args): Workload {
-  const registry = plainRegistry();
+/** Suffix of the ids and titles of reference workloads whose children start without NODE_EXTRA_CA_CERTS. */
+const NO_CA = { id: '-noca', title: ' [reference: every child without NODE_EXTRA_CA_CERTS]' } as const;
+
+function cowWorkload(args: Args, env: NodeJS.ProcessEnv = INHERITED_ENV): Workload {
+  const registry = plainRegistry({}, env);
+  const ref = env === INHERITED_ENV ? { id: '', title: '' } : NO_CA;
   return {
-    id: 'cow',
-    title: `cow-fork per-input cost: ${args.cowN} trivial inputs (n → n + 1), concurrency 2`,
+    id: `cow${ref.id}`,
+    title: `cow-fork per-input cost: ${args.cowN} trivial inputs (n → n + 1), concurrency 2${ref.title}`,
     items: args.cowN,
     warmItems: Math.min(args.cowN, 10),
     runs: args.cowRuns,
     expected: incSum,
     variants: [
       { name: V.cow, role: 'minigun', run: (n) => runForSum(js.cowIncPipeline, n, 0, registry) },
-      { name: V.raw, role: 'baseline', run: (n) => rawForks(n, 2) },
+      { name: V.raw, role: 'baseline', run: (n) => rawForks(n, 2, env) },
     ],
   };
 }
 
-function sparesWorkload(args: Args): Workload {
-  const withSpares = plainRegistry();
-  const without = plainRegistry({ spares: 0 });
+function sparesWorkload(args: Args, env: NodeJS.ProcessEnv = INHERITED_ENV): Workload {
+  const withSpares = plainRegistry({}, env);
+  const without = plainRegistry({ spares: 0 }, env);
+  const ref = env === INHERITED_ENV ? { id: '', title: '' } : NO_CA;
   return {
-    id: 'spares',
-    title: `cow-fork, ${args.sleepN} inputs each waiting ${args.sleepMs} ms (setTimeout), concurrency 2`,
+    id: `spares${ref.id}`,
+    title: `cow-fork, ${args.sleepN} inputs each waiting ${args.sleepMs} ms (setTimeout), concurrency 2${ref.title}`,
     items: args.sleepN,
     warmItems: Math.min(args.sleepN, 4),
     runs: args.runs,
@@ -508,6 +542,25 @@ function setupWorkload(args: Args): Workload {
   };
 }
 
+// ---- children's CPU ------------------------------------------------------------------------------------------
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+/**
+ * CPU ms used by this process's reaped children so far (cutime + cstime from /proc/self/stat); NaN where
+ * /proc is missing. Every run waits for its children's exit, so the difference over a run is their CPU.
+ */
+function childrenCpuMs(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After "pid (comm) ": state is field 3, so cutime (16) and cstime (17) are at indexes 13 and 14.
+    return (Number(fields[13]) + Number(fields[14])) * TICK_MS;
+  } catch {
+    return NaN;
+  }
+}
+
 // ---- leftover children ---------------------------------------------------------------------------------------
 
 /**
@@ -553,6 +606,7 @@ function printWorkload(w: WorkloadResult): void {
     lpad('median t/s', 11),
     lpad('ratio best', 11),
     lpad('ratio med.', 11),
+    lpad('child CPU/in', 13),
     '  sum',
   ].join('');
   console.log(header);
@@ -572,6 +626,7 @@ function printWorkload(w: WorkloadResult): void {
         lpad(fmtRate(v.medianRate), 11),
         lpad(ratioBest, 11),
         lpad(ratioMedian, 11),
+        lpad(Number.isFinite(v.childCpuMs) ? `${(v.childCpuMs / w.items).toFixed(1)} ms` : '-', 13),
         `  ${sum}`,
       ].join(''),
     );
@@ -641,6 +696,8 @@ async function main(): Promise<number> {
   const workloads: Workload[] = [];
   if (args.only.has('cow')) workloads.push(cowWorkload(args));
   if (args.only.has('spares')) workloads.push(sparesWorkload(args));
+  if (args.only.has('cow') && NO_CA_ENV !== undefined) workloads.push(cowWorkload(args, NO_CA_ENV));
+  if (args.only.has('spares') && NO_CA_ENV !== undefined) workloads.push(sparesWorkload(args, NO_CA_ENV));
   if (args.only.has('dispatch')) workloads.push(dispatchWorkload(args));
   if (args.only.has('cpu')) workloads.push(cpuWorkload(args));
   if (args.only.has('setup')) workloads.push(setupWorkload(args));
@@ -659,6 +716,8 @@ async function main(): Promise<number> {
   const targets = [
     target(results, 'cow', V.cow, 'ratio', 1 / 1.2, 'cow-fork  minigun / raw fork+message+exit ≥ 0.83 (within 1.2×)'),
     target(results, 'spares', V.spares, 'ratio', 1.5, 'spares    cow-fork default spares / spares 0 ≥ 1.5'),
+    target(results, `cow${NO_CA.id}`, V.cow, 'ratio', 1 / 1.2, '(ref.) cow-fork, children without NODE_EXTRA_CA_CERTS'),
+    target(results, `spares${NO_CA.id}`, V.spares, 'ratio', 1.5, '(ref.) spares, children without NODE_EXTRA_CA_CERTS'),
     target(results, 'dispatch', V.ipc, 'tasks/s', 20_000, 'dispatch  ipc-fork ≥ 20,000 inputs/s (setup included)'),
     target(results, 'cpu', V.ipc, 'ratio', 0.85, 'CPU       ipc-fork / raw tinypool child_process 2 ≥ 0.85'),
   ].filter((t): t is Target => t !== undefined);
@@ -690,6 +749,18 @@ async function main(): Promise<number> {
     if (disp !== undefined && setup !== undefined && disp.bestMs > setup.bestMs) {
       const rate = args.dispatchN / ((disp.bestMs - setup.bestMs) / 1000);
       console.log(`  ipc-fork dispatch without its fixed cost (best dispatch run − best setup run): ${fmtRate(rate)} inputs/s`);
+    }
+    for (const id of ['spares', `spares${NO_CA.id}`]) {
+      const w = results.find((r) => r.id === id);
+      const on = w?.variants.find((v) => v.name === V.spares);
+      const off = w?.variants.find((v) => v.role === 'baseline');
+      if (on === undefined || off === undefined || !Number.isFinite(on.childCpuMs)) continue;
+      // Spares overlap start-ups with inputs, but every start-up still costs its CPU: the run cannot take less
+      // than its children's CPU spread over the cores.
+      const floor = on.childCpuMs / cpus().length;
+      console.log(
+        `  ${id}: children CPU ${fmtMs(on.childCpuMs)} ms over ${cpus().length} cores → at least ${fmtMs(floor)} ms; so at most ${(off.bestMs / floor).toFixed(2)}x faster than spares 0 (${fmtMs(off.bestMs)} ms)`,
+      );
     }
     console.log('\nTargets (printed only; never fail the process)');
     for (const t of targets) console.log(`  ${t.label}: ${fmtTarget(t, t.best)} best, ${fmtTarget(t, t.median)} median → ${t.verdict}`);
