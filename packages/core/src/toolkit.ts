@@ -14,3 +14,4 @@ export { AdaptiveChunker } from './toolkit/chunker.js';
 export { AttemptQueue, type QueuedAttempt } from './toolkit/attempt-queue.js';
 export { forkSetup, deliverHookReport } from './toolkit/fork-setup.js';
 export { emissionsOf } from './toolkit/outcome.js';
+export { rejectCustomStage } from './toolkit/stage-kinds.js';

@@ -9,7 +9,8 @@
  *   const registry = new Registry().use(forkStrategies());
  *   // or: import '@minigun/strategy-fork/register';  (adds them to defaultRegistry)
  */
-import { ErrorCodes, MinigunError, type MinigunPlugin, type StageInfo, type Strategy } from '@minigun/core';
+import type { MinigunPlugin, Strategy } from '@minigun/core';
+import { rejectCustomStage } from '@minigun/core/toolkit';
 import { CowForkExecutor } from './cow-executor.js';
 import { IpcForkExecutor } from './ipc-executor.js';
 import { forkLauncher, type ChildLauncher, type ForkLauncherOptions } from './launcher.js';
@@ -33,23 +34,13 @@ export interface ForkStrategyOptions {
   fork?: ForkLauncherOptions;
 }
 
-function validate(strategy: string, stage: StageInfo): void {
-  if (stage.kind === 'stage') {
-    throw new MinigunError(
-      ErrorCodes.INVALID_OPTION,
-      `Stage "${stage.stage}" of pipeline "${stage.pipeline}" is a custom stage, which the ${strategy} strategy cannot run (it reads its whole input stream). Run it inline, or make it a processor.`,
-      { pipeline: stage.pipeline, stage: stage.stage },
-    );
-  }
-}
-
 /** The `cow-fork` strategy. */
 export function cowForkStrategy(options: ForkStrategyOptions = {}): Strategy {
   const launcher = options.launcher ?? forkLauncher(options.fork);
   return {
     name: 'cow-fork',
     isolated: true,
-    validate: (stage) => validate('cow-fork', stage),
+    validate: (stage) => rejectCustomStage('cow-fork', stage),
     createExecutor: (host) =>
       new CowForkExecutor(host, { launcher, spares: Math.max(0, options.spares ?? host.stage.options.concurrency), exitGraceMs: options.exitGraceMs ?? 5000 }),
   };
@@ -62,7 +53,7 @@ export function ipcForkStrategy(options: ForkStrategyOptions = {}): Strategy {
   return {
     name: 'ipc-fork',
     isolated: true,
-    validate: (stage) => validate('ipc-fork', stage),
+    validate: (stage) => rejectCustomStage('ipc-fork', stage),
     slots: (stage) => stage.options.concurrency * maxChunk,
     createExecutor: (host) =>
       new IpcForkExecutor(host, {

@@ -8,7 +8,8 @@
  *   const registry = new Registry().use(threadStrategies());
  *   // or: import '@minigun/strategy-thread/register';  (adds them to defaultRegistry)
  */
-import { ErrorCodes, MinigunError, type MinigunPlugin, type StageInfo, type Strategy } from '@minigun/core';
+import type { MinigunPlugin, Strategy } from '@minigun/core';
+import { rejectCustomStage } from '@minigun/core/toolkit';
 import type { ResourceLimits } from 'node:worker_threads';
 import { PoolExecutor } from './pool-executor.js';
 
@@ -24,23 +25,13 @@ export interface ThreadStrategyOptions {
   resourceLimits?: ResourceLimits;
 }
 
-function validate(strategy: string, stage: StageInfo): void {
-  if (stage.kind === 'stage') {
-    throw new MinigunError(
-      ErrorCodes.INVALID_OPTION,
-      `Stage "${stage.stage}" of pipeline "${stage.pipeline}" is a custom stage, which the ${strategy} strategy cannot run (it reads its whole input stream). Run it inline, or make it a processor.`,
-      { pipeline: stage.pipeline, stage: stage.stage },
-    );
-  }
-}
-
 function createStrategy(name: 'thread' | 'thread-per-batch', options: ThreadStrategyOptions): Strategy {
   const perInput = name === 'thread-per-batch';
   const maxChunk = Math.max(1, Math.floor(options.maxChunk ?? 64));
   return {
     name,
     isolated: true,
-    validate: (stage) => validate(name, stage),
+    validate: (stage) => rejectCustomStage(name, stage),
     // Chunking needs inputs to put in chunks: let the runner hand a kept pool more attempts than workers.
     slots: (stage) => (perInput || maxChunk === 1 ? stage.options.concurrency : stage.options.concurrency * maxChunk),
     createExecutor: (host) =>

@@ -9,7 +9,8 @@
  *   // or: import './plugins/wtp/src/register.js';  (adds it to defaultRegistry)
  *   // or, from the shell: npx minigun run pipeline.ts --use ./plugins/wtp/src/index.ts
  */
-import { ErrorCodes, MinigunError, type MinigunPlugin, type Strategy } from '@minigun/core';
+import type { MinigunPlugin, Strategy } from '@minigun/core';
+import { rejectCustomStage } from '@minigun/core/toolkit';
 import { WtpExecutor, type WtpExecutorOptions } from './executor.js';
 
 export type WtpStrategyOptions = WtpExecutorOptions;
@@ -19,15 +20,7 @@ export function wtpStrategy(options: WtpStrategyOptions = {}): Strategy {
   return {
     name: 'wtp',
     isolated: true,
-    validate: (stage) => {
-      if (stage.kind === 'stage') {
-        throw new MinigunError(
-          ErrorCodes.INVALID_OPTION,
-          `Stage "${stage.stage}" of pipeline "${stage.pipeline}" is a custom stage, which the wtp strategy cannot run (it reads its whole input stream). Run it inline, or make it a processor.`,
-          { pipeline: stage.pipeline, stage: stage.stage },
-        );
-      }
-    },
+    validate: (stage) => rejectCustomStage('wtp', stage),
     createExecutor: (host) => new WtpExecutor(host, options),
   };
 }
