@@ -97,6 +97,15 @@ export class StageNode implements StageShape {
     return this.queue.length;
   }
 
+  /** Queues an item; returns a promise (resolved by `releaseRoom`) only when the queue is over its capacity. */
+  enqueue(item: unknown): void | Promise<void> {
+    this.queue.push(item);
+    const depth = this.queue.length;
+    if (depth > this.counters.maxDepth) this.counters.maxDepth = depth;
+    if (depth <= this.capacity) return;
+    return new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+  }
+
   /** Wakes emitters waiting for room once the queue is back within its capacity. */
   releaseRoom(): void {
     if (this.roomWaiters.length > 0 && this.queue.length <= this.capacity) {
@@ -122,6 +131,18 @@ export class StageNode implements StageShape {
     }
     this.downstream = seen;
     return seen;
+  }
+
+  /**
+   * Whether this stage's input can end (`all`: every stage of the run): every static source has finished. A
+   * stage without static sources (reached only by out.to()) waits until every other stage has finished, since
+   * any of them may route to it.
+   */
+  closable(all: readonly StageNode[]): boolean {
+    if (this.kind === 'producer') return false; // a producer's input ends when it returns
+    if (this.sources.length > 0) return this.sources.every((s) => s.phase === 'finished');
+    const downstream = this.descendants();
+    return all.every((n) => n === this || n.phase === 'finished' || downstream.has(n) || (n.kind !== 'producer' && n.sources.length === 0));
   }
 
   /**

@@ -1,0 +1,156 @@
+/**
+ * Stages of isolated strategies (thread, fork, …): their executors and transports are opened before the
+ * first input and closed after the last, and an attempt runs in the executor and comes back as a list (or a
+ * stream) of emissions, delivered only once the attempt has succeeded. Kept apart from inline processing,
+ * which is the hot path: an isolated input costs a round trip anyway, so this code may await freely.
+ */
+import type { Emission } from '../strategy/strategy.js';
+import { CHANNEL_TRANSPORT, type Registry } from '../strategy/registry.js';
+import { toError } from '../errors.js';
+import type { RunError } from '../types.js';
+import type { RunPort } from './run-port.js';
+import type { HeldEmit, StageNode } from './stage-node.js';
+import { createStrategyHost, openTransport, stageInfo, type HostDeps } from './strategy-host.js';
+
+/** What an isolated attempt needs beyond `RunPort`: the run's signal, collecting, and how a processor's attempt ends. */
+export interface IsolatedRun extends RunPort {
+  readonly signal: AbortSignal;
+  collect(key: string, value: unknown): void;
+  /** An attempt succeeded: its emits are delivered (ordered output: once every earlier input was released). */
+  succeeded(node: StageNode, item: unknown, value: unknown, t0: number, noEmits: boolean, hold: HeldEmit[] | undefined, seq: number): void;
+  /** An attempt failed: retried, or recorded (and the input released). */
+  failed(node: StageNode, item: unknown, attempt: number, seq: number, thrown: unknown, t0: number): void;
+  /** An input is over: its slot is freed. */
+  release(node: StageNode): void;
+  /** An internal fault: the run fails. */
+  fault(e: unknown): void;
+}
+
+/**
+ * Opens the transports and creates the executors of the stages that are not inline, in order. Stops at the
+ * first failure and returns it (the run then fails without starting).
+ */
+export async function createExecutors(nodes: readonly StageNode[], registry: Registry, deps: HostDeps): Promise<RunError | undefined> {
+  const failure = (node: StageNode, e: unknown): RunError => {
+    const error = toError(e);
+    return { kind: 'run', stage: node.name, message: error.message, error, attempts: 1 };
+  };
+  for (const node of nodes) {
+    if (node.strategy === 'inline') continue;
+    const strategy = registry.strategy(node.strategy)!;
+    const transportName = node.spec.options.transport;
+    if (strategy.isolated && transportName !== undefined && transportName !== CHANNEL_TRANSPORT) {
+      try {
+        node.transport = await openTransport(registry.transport(transportName)!, stageInfo(node, deps.pipeline, deps.module));
+      } catch (e) {
+        return failure(node, e);
+      }
+    }
+    const host = createStrategyHost(node, deps);
+    try {
+      const slots = strategy.slots?.(host.stage);
+      if (slots !== undefined) node.slots = Math.max(1, Math.floor(slots));
+      node.executor = await strategy.createExecutor(host);
+    } catch (e) {
+      return failure(node, e);
+    }
+  }
+  return undefined;
+}
+
+/** Closes every executor, then its transport; failures are handed to `failed` as they happen. */
+export async function closeExecutors(nodes: readonly StageNode[], mode: 'graceful' | 'force', failed: (error: RunError) => void): Promise<void> {
+  const closing = (node: StageNode, what: string, error: unknown): void => {
+    const e = toError(error);
+    failed({ kind: 'run', stage: node.name, message: `closing ${what} of stage "${node.name}" failed: ${e.message}`, error: e, attempts: 1 });
+  };
+  await Promise.all(
+    nodes.map(async (node) => {
+      await node.executor?.close(mode).catch((e: unknown) => closing(node, 'the executor', e));
+      // After the executor: no worker writes any more, and nothing is read any more.
+      await node.transport?.session.close().catch((e: unknown) => closing(node, `transport "${node.transport!.name}"`, e));
+    }),
+  );
+}
+
+/** One attempt of a processor's or consumer's input in the stage's executor. */
+export function attemptIsolated(run: IsolatedRun, node: StageNode, item: unknown, attempt: number, seq: number): void {
+  const t0 = node.counters.sample() ? performance.now() : 0;
+  // Through a promise, so that an executor throwing synchronously fails the attempt, not the emitter.
+  Promise.resolve({ input: item, attempt, signal: run.signal })
+    .then((a) => node.executor!.execute(a))
+    .then(
+      async (emissions) => {
+        if (run.ended) return;
+        if (seq < 0 && !Array.isArray(emissions) && Symbol.asyncIterator in emissions) {
+          await deliverStreamed(run, node, item, emissions as AsyncIterable<Emission>, t0);
+          return;
+        }
+        // All or nothing: the attempt succeeded, so its emissions are delivered now, in order.
+        const hold: HeldEmit[] = [];
+        const take = (e: Emission): void => {
+          if (e.kind === 'collect') run.collect(e.key, e.value);
+          else hold.push({ item: e.item, to: e.to === undefined ? undefined : run.route(node, e.to) });
+        };
+        // Arrays (the usual case) without a microtask per emission; async iterables (e.g. read from disk) streamed.
+        if (Array.isArray(emissions)) for (const e of emissions as Emission[]) take(e);
+        else for await (const e of emissions as AsyncIterable<Emission>) take(e);
+        if (seq >= 0) {
+          run.succeeded(node, item, undefined, t0, hold.length === 0, hold, seq);
+          return;
+        }
+        if (t0 !== 0) node.counters.latency.add(performance.now() - t0);
+        node.counters.done++;
+        if (hold.length === 0 && node.targets.length > 0) node.counters.filtered++;
+        for (const e of hold) {
+          if (run.stopping) break;
+          const wait = e.to === undefined ? run.emitFrom(node, e.item) : run.emitTo(node, e.to, e.item);
+          if (wait !== undefined) await wait.catch(() => undefined);
+        }
+        run.release(node);
+      },
+      (e: unknown) => run.failed(node, item, attempt, seq, e, t0),
+    )
+    .catch((e: unknown) => run.fault(e));
+}
+
+/**
+ * The emissions of a successful attempt read back from a transport: delivered as they are read, with
+ * backpressure, so a large output is never held whole. A read that fails part-way fails the input without
+ * a retry (what was read is already delivered; a retry would deliver it twice).
+ */
+async function deliverStreamed(run: IsolatedRun, node: StageNode, item: unknown, emissions: AsyncIterable<Emission>, t0: number): Promise<void> {
+  if (t0 !== 0) node.counters.latency.add(performance.now() - t0);
+  let emitted = 0;
+  try {
+    for await (const e of emissions) {
+      if (run.stopping || run.ended) break;
+      if (e.kind === 'collect') {
+        run.collect(e.key, e.value);
+        continue;
+      }
+      emitted++;
+      const wait = e.to === undefined ? run.emitFrom(node, e.item) : run.emitTo(node, run.route(node, e.to), e.item);
+      if (wait !== undefined) await wait.catch(() => undefined);
+    }
+  } catch (error) {
+    if (run.ended) return;
+    node.counters.failed++;
+    run.recordItemError(node, item, toError(error), 1);
+    run.release(node);
+    return;
+  }
+  if (run.ended) return;
+  node.counters.done++;
+  if (emitted === 0 && node.targets.length > 0) node.counters.filtered++;
+  run.release(node);
+}
+
+/** A producer run by its executor: its emissions are delivered (with backpressure) as they come. */
+export async function produceIsolated(run: IsolatedRun, node: StageNode): Promise<void> {
+  await node.executor!.produce!(async (e) => {
+    if (e.kind === 'collect') return run.collect(e.key, e.value);
+    const wait = e.to === undefined ? run.emitFrom(node, e.item) : run.emitTo(node, run.route(node, e.to), e.item);
+    if (wait !== undefined) await wait;
+  }, run.signal);
+}
