@@ -55,8 +55,8 @@ export function decodePayload(payload: Buffer, crc: number, format: RecordFormat
  * the common large values (buffers, strings) at the top of the item, a few bytes for anything else.
  */
 export function approxSize(emission: Emission): number {
-  const value = emission.kind === 'emit' ? emission.item : emission.value;
-  return 32 + sizeOf(value, 1);
+  if (emission.kind === 'total') return 32;
+  return 32 + sizeOf(emission.kind === 'emit' ? emission.item : emission.value, 1);
 }
 
 function sizeOf(value: unknown, depth: number): number {

@@ -99,7 +99,7 @@ class Batch {
   ) {}
 
   add(emission: Emission): void {
-    if (this.config.format === 'json') {
+    if (this.config.format === 'json' && emission.kind !== 'total') {
       const value = emission.kind === 'emit' ? emission.item : emission.value;
       const bad = findNonJson(value);
       if (bad !== undefined) {

@@ -90,6 +90,7 @@ export function attemptIsolated(run: IsolatedRun, node: StageNode, item: unknown
         const hold: HeldEmit[] = [];
         const take = (e: Emission): void => {
           if (e.kind === 'collect') run.collect(e.key, e.value);
+          else if (e.kind === 'total') node.counters.total = e.n;
           else hold.push({ item: e.item, to: e.to === undefined ? undefined : run.route(node, e.to) });
         };
         // Arrays (the usual case) without a microtask per emission; async iterables (e.g. read from disk) streamed.
@@ -129,6 +130,10 @@ async function deliverStreamed(run: IsolatedRun, node: StageNode, item: unknown,
         run.collect(e.key, e.value);
         continue;
       }
+      if (e.kind === 'total') {
+        node.counters.total = e.n;
+        continue;
+      }
       emitted++;
       const wait = e.to === undefined ? run.emitFrom(node, e.item) : run.emitTo(node, run.route(node, e.to), e.item);
       if (wait !== undefined) await wait.catch(() => undefined);
@@ -150,6 +155,10 @@ async function deliverStreamed(run: IsolatedRun, node: StageNode, item: unknown,
 export async function produceIsolated(run: IsolatedRun, node: StageNode): Promise<void> {
   await node.executor!.produce!(async (e) => {
     if (e.kind === 'collect') return run.collect(e.key, e.value);
+    if (e.kind === 'total') {
+      node.counters.total = e.n;
+      return;
+    }
     const wait = e.to === undefined ? run.emitFrom(node, e.item) : run.emitTo(node, run.route(node, e.to), e.item);
     if (wait !== undefined) await wait;
   }, run.signal);

@@ -88,6 +88,11 @@ export class ProgressReporter {
 
 /** `out.total(n)`: records the announced total of a stage, after checking it. */
 export function announceTotal(counters: StageCounters, n: number, pipeline: string, stage: string): void {
+  counters.total = checkTotal(n, pipeline, stage);
+}
+
+/** The argument of `out.total(n)` as a whole number; throws (naming the stage) when it is not a count. */
+export function checkTotal(n: unknown, pipeline: string, stage: string): number {
   if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
     throw new MinigunError(
       ErrorCodes.INVALID_OPTION,
@@ -95,5 +100,5 @@ export function announceTotal(counters: StageCounters, n: number, pipeline: stri
       { pipeline, stage },
     );
   }
-  counters.total = Math.floor(n);
+  return Math.floor(n);
 }

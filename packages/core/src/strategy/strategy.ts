@@ -20,7 +20,9 @@ export interface StageInfo {
 /** One item a worker sends back: an emit (to the stage's targets, or to a named stage) or a collect. */
 export type Emission =
   | { readonly kind: 'emit'; readonly item: unknown; readonly to?: string }
-  | { readonly kind: 'collect'; readonly key: string; readonly value: unknown };
+  | { readonly kind: 'collect'; readonly key: string; readonly value: unknown }
+  /** `out.total(n)` called in a worker: the stage's announced total, for progress (checked, a whole number). */
+  | { readonly kind: 'total'; readonly n: number };
 
 /** One attempt of one input, as handed to an executor. */
 export interface Attempt {

@@ -7,6 +7,7 @@ import type { CompiledPipeline, CompiledStage } from '../definition/compile.js';
 import { resolveName } from '../definition/graph.js';
 import { ErrorCodes, MinigunError, listNames } from '../errors.js';
 import { consoleLogger } from '../runtime/context.js';
+import { checkTotal } from '../runtime/progress.js';
 import type { CreateTransportWriter, Emission, TransportAttemptWriter, TransportWriteGroup, TransportWriter } from '../strategy/strategy.js';
 import type { Logger, Output, RunContext } from '../types.js';
 import { assertCloneable } from './cloneable.js';
@@ -222,8 +223,8 @@ export class WorkerRuntime {
         this.checkRoute(name);
         return { emit: (item) => push({ kind: 'emit', item, to: name }) };
       },
-      // Progress is the parent's: a total announced in a worker is not carried back (yet).
-      total: () => undefined,
+      // Checked here, where the stage called it; the parent records it for progress.
+      total: (n) => void push({ kind: 'total', n: checkTotal(n, this.setup.pipeline, this.stage.name) }).catch(() => undefined),
     };
   }
 
@@ -266,7 +267,7 @@ export class WorkerRuntime {
   private checked(emissions: Emission[]): Emission[] {
     for (const e of emissions) {
       if (e.kind === 'emit') assertCloneable(e.item, e.to === undefined ? 'the emitted item' : `the item sent to "${e.to}"`, this.where);
-      else assertCloneable(e.value, `the value collected under "${e.key}"`, this.where);
+      else if (e.kind === 'collect') assertCloneable(e.value, `the value collected under "${e.key}"`, this.where);
     }
     return emissions;
   }
