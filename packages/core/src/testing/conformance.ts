@@ -113,6 +113,8 @@ export function conformanceCases(options: ConformanceOptions): ConformanceCase[]
           range(100, (i) => i * 3),
         );
         assert.equal(r.stats.stages.work!.done, 100);
+        // out.total() called by the stage under test (with input 0) reached the run's figures.
+        assert.equal(r.stats.stages.work!.total, 100);
         assertAccounting(r);
       },
     ],

@@ -55,11 +55,15 @@ function produce(p: PipelineBuilder<ConformanceState>): void {
   });
 }
 
-/** source → work (under test) → sink; work multiplies by state.factor after a delay and throws on failOn. */
+/**
+ * source → work (under test) → sink; work multiplies by state.factor after a delay and throws on failOn.
+ * Its input 0 announces `count` with out.total() (progress figures from wherever the stage runs).
+ */
 export const basicPipeline = pipeline<ConformanceState>('conformance-basic', { module }, (p) => {
   produce(p);
-  p.processor('work', target({ concurrency: 4 }), async (n: number, _out, ctx) => {
+  p.processor('work', target({ concurrency: 4 }), async (n: number, out, ctx) => {
     const { delays, failOn, factor } = ctx.state;
+    if (n === 0) out.total(ctx.state.count);
     const start = Date.now();
     if (delays.length > 0) await sleep(delays[n % delays.length]!);
     if (failOn.includes(n)) throw new RangeError(`conformance failure on ${n}`);
