@@ -5,7 +5,7 @@
  * N = 0 measures the floor: node + tsx + @minigun/core loaded and an empty run.
  */
 import { readFileSync } from 'node:fs';
-import { expectedSum } from './measure.js';
+import { expectedSum } from './checks.js';
 import { minigunSync } from './workloads/w1-sync.js';
 
 export interface RssReport {

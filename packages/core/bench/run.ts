@@ -3,76 +3,53 @@
  * Runs each workload through Minigun (the built @minigun/core from dist) and through baselines in the same
  * process, prints items/s and ratios (minigun / baseline), then the peak-RSS children and the targets.
  *
- * Options: --json (one JSON document on stdout, progress on stderr), --runs=5, --n=1000000,
+ * Timing (warm-up, then interleaved timed rounds, GC before each run), options, tables and the exit code
+ * come from @minigun/bench-harness (tests/bench-harness); the workloads, baselines and targets are here.
+ *
+ * Options (--help lists them): --json (one JSON document on stdout, progress on stderr), --runs=5, --n=1000000,
  * --only=w1,w2,w3,w4,w5, --rss-n=1000000,5000000.
  * Exit code: 1 when a variant computed a wrong sum, threw, or a Minigun run did not complete; never for
  * slowness or memory (this machine is shared and noisy: read the figures, do not assert on them).
  */
-import { cpus, totalmem } from 'node:os';
-import { hasGc, measureWorkload, mps, type Workload, type WorkloadResult } from './measure.js';
+import {
+  type Column,
+  flag,
+  fmtInt,
+  hasGc,
+  integer,
+  integers,
+  machine,
+  machineLine,
+  measureWorkload,
+  parseArgs,
+  printTable,
+  progressLog,
+  runMain,
+  subset,
+  sumColumn,
+  sumsLine,
+  targetLine,
+  type Workload,
+  workloadHeading,
+  type WorkloadResult,
+  wrongSums,
+} from '@minigun/bench-harness';
 import { workload1 } from './workloads/w1-sync.js';
 import { workload2 } from './workloads/w2-batch.js';
 import { workload3 } from './workloads/w3-async.js';
 import { progressSent, workload5 } from './workloads/w5-progress.js';
 import { RSS_TARGET_MB, measureRss, type RssRow } from './workloads/w4-rss.js';
 
-interface Args {
-  json: boolean;
-  runs: number;
-  n: number;
-  only: Set<string>;
-  rssN: number[];
-}
+const OPTIONS = {
+  json: flag('one JSON document on stdout, progress on stderr'),
+  runs: integer(5, 'timed runs of every variant, after one warm-up (at least 1)', { min: 1 }),
+  n: integer(1_000_000, 'items per run of W1, W2, W3 and W5'),
+  only: subset(['w1', 'w2', 'w3', 'w4', 'w5'], 'the workloads to run'),
+  rssN: integers([1_000_000, 5_000_000], 'item counts of the W4 peak-RSS children (each also runs N = 0)'),
+};
 
-function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { json: false, runs: 5, n: 1_000_000, only: new Set(['w1', 'w2', 'w3', 'w4', 'w5']), rssN: [1_000_000, 5_000_000] };
-  for (let i = 0; i < argv.length; i++) {
-    const [key, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${key} needs a value`);
-      return v;
-    };
-    const int = (v: string): number => {
-      const x = Number(v.replaceAll('_', ''));
-      if (!Number.isSafeInteger(x) || x < 0) throw new Error(`${key}: expected a non-negative integer, got "${v}"`);
-      return x;
-    };
-    switch (key) {
-      case '--json':
-        args.json = true;
-        break;
-      case '--runs':
-        args.runs = Math.max(1, int(value()));
-        break;
-      case '--n':
-        args.n = int(value());
-        break;
-      case '--only':
-        args.only = new Set(
-          value()
-            .split(',')
-            .map((s) => s.trim()),
-        );
-        break;
-      case '--rss-n':
-        args.rssN = value().split(',').map(int);
-        break;
-      case '--help':
-      case '-h':
-        console.log('node --expose-gc --import tsx bench/run.ts [--json] [--runs=5] [--n=1000000] [--only=w1,w2,w3,w4,w5] [--rss-n=1000000,5000000]');
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown option ${key} (try --help)`);
-    }
-  }
-  return args;
-}
-
-const fmtInt = (n: number): string => n.toLocaleString('en-US');
-const pad = (s: string, w: number): string => (s.length >= w ? s : s + ' '.repeat(w - s.length));
-const lpad = (s: string, w: number): string => (s.length >= w ? s : ' '.repeat(w - s.length) + s);
+/** Formats items/s as millions per second. */
+const mps = (rate: number): string => (Number.isFinite(rate) ? (rate / 1e6).toFixed(2) : '-');
 
 interface Ratio {
   readonly workload: string;
@@ -92,52 +69,42 @@ function ratiosOf(w: WorkloadResult): Ratio[] {
 
 function printWorkload(w: WorkloadResult, runs: number): void {
   const ratios = ratiosOf(w);
-  console.log(`\n${w.id.toUpperCase()}  ${w.title}  (N = ${fmtInt(w.items)}, warm-up + ${runs} runs)`);
-  const header = [pad('variant', 38), lpad('best M/s', 9), lpad('median M/s', 11), lpad('ratio best', 11), lpad('ratio median', 13), '  sum'];
-  console.log(header.join(''));
-  console.log('-'.repeat(header.join('').length + 4));
-  for (const v of w.variants) {
+  const ratio = (v: WorkloadResult['variants'][number], which: 'best' | 'median'): string => {
+    if (v.role === 'minigun') return '(1.00)';
     const r = ratios.find((x) => x.baseline === v.name);
-    const ratioBest = v.role === 'minigun' ? '(1.00)' : r === undefined ? '' : `${r.best.toFixed(2)}x`;
-    const ratioMedian = v.role === 'minigun' ? '(1.00)' : r === undefined ? '' : `${r.median.toFixed(2)}x`;
-    const sum = v.error !== undefined ? `ERROR: ${v.error}` : v.correct ? 'ok' : `WRONG (${v.value} ≠ ${w.expected})`;
-    console.log([pad(v.name, 38), lpad(mps(v.bestRate), 9), lpad(mps(v.medianRate), 11), lpad(ratioBest, 11), lpad(ratioMedian, 13), `  ${sum}`].join(''));
-  }
+    return r === undefined ? '' : `${r[which].toFixed(2)}x`;
+  };
+  console.log(workloadHeading(w.id, w.title, `N = ${fmtInt(w.items)}, warm-up + ${runs} runs`));
+  const columns: Column<WorkloadResult['variants'][number]>[] = [
+    { header: 'variant', width: 38, cell: (v) => v.name },
+    { header: 'best M/s', width: 9, align: 'right', cell: (v) => mps(v.bestRate) },
+    { header: 'median M/s', width: 11, align: 'right', cell: (v) => mps(v.medianRate) },
+    { header: 'ratio best', width: 11, align: 'right', cell: (v) => ratio(v, 'best') },
+    { header: 'ratio median', width: 13, align: 'right', cell: (v) => ratio(v, 'median') },
+    sumColumn(w.expected),
+  ];
+  printTable(columns, w.variants);
 }
 
 function printRss(rows: readonly RssRow[]): void {
   console.log(`\nW4  peak RSS of workload 1 in Minigun, one fresh child process per N (target < ${RSS_TARGET_MB} MB, judged on plain node)`);
-  const header = [
-    pad('child', 20),
-    pad('N', 12),
-    lpad('maxRSS MB', 10),
-    lpad('VmHWM', 7),
-    lpad('Δ floor', 9),
-    lpad('M/s', 7),
-    lpad('ms', 7),
-    '  target  sum',
-  ].join('');
-  console.log(header);
-  console.log('-'.repeat(header.length + 6));
-  for (const r of rows) {
-    const floor = rows.find((x) => x.mode === r.mode && x.n === 0)?.maxRssMB ?? NaN;
-    const label = r.mode === 'plain' ? 'plain node' : 'node --import tsx';
-    const target = r.n === 0 || r.mode === 'tsx' ? 'info' : r.maxRssMB < RSS_TARGET_MB ? 'PASS' : 'FAIL';
-    const sum = r.error !== undefined ? `ERROR: ${r.error}` : r.value === r.expected ? 'ok' : `WRONG (${r.value} ≠ ${r.expected})`;
-    console.log(
-      [
-        pad(label, 20),
-        pad(r.n === 0 ? '0 (floor)' : fmtInt(r.n), 12),
-        lpad(r.maxRssMB.toFixed(1), 10),
-        lpad(r.hwmMB === undefined ? '-' : r.hwmMB.toFixed(1), 7),
-        lpad(r.n === 0 ? '' : `+${(r.maxRssMB - floor).toFixed(1)}`, 9),
-        lpad(r.n === 0 ? '-' : mps(r.rate), 7),
-        lpad(r.ms.toFixed(0), 7),
-        `  ${pad(target, 6)}  ${sum}`,
-      ].join(''),
-    );
-  }
   const floorOf = (mode: RssRow['mode']): number => rows.find((x) => x.mode === mode && x.n === 0)?.maxRssMB ?? NaN;
+  const columns: Column<RssRow>[] = [
+    { header: 'child', width: 20, cell: (r) => (r.mode === 'plain' ? 'plain node' : 'node --import tsx') },
+    { header: 'N', width: 12, cell: (r) => (r.n === 0 ? '0 (floor)' : fmtInt(r.n)) },
+    { header: 'maxRSS MB', width: 10, align: 'right', cell: (r) => r.maxRssMB.toFixed(1) },
+    { header: 'VmHWM', width: 7, align: 'right', cell: (r) => (r.hwmMB === undefined ? '-' : r.hwmMB.toFixed(1)) },
+    { header: 'Δ floor', width: 9, align: 'right', cell: (r) => (r.n === 0 ? '' : `+${(r.maxRssMB - floorOf(r.mode)).toFixed(1)}`) },
+    { header: 'M/s', width: 7, align: 'right', cell: (r) => (r.n === 0 ? '-' : mps(r.rate)) },
+    { header: 'ms', width: 7, align: 'right', cell: (r) => r.ms.toFixed(0) },
+    { header: 'target', width: 6, gap: '  ', cell: (r) => (r.n === 0 || r.mode === 'tsx' ? 'info' : r.maxRssMB < RSS_TARGET_MB ? 'PASS' : 'FAIL') },
+    {
+      header: 'sum',
+      gap: '  ',
+      cell: (r) => (r.error !== undefined ? `ERROR: ${r.error}` : r.value === r.expected ? 'ok' : `WRONG (${r.value} ≠ ${r.expected})`),
+    },
+  ];
+  printTable(columns, rows, { rule: 6 });
   const loader = floorOf('tsx') - floorOf('plain');
   console.log(
     `  (one cold run per child: throughput includes JIT warm-up${Number.isFinite(loader) ? `; the tsx loader alone adds ${loader.toFixed(1)} MB to the floor` : ''})`,
@@ -145,23 +112,17 @@ function printRss(rows: readonly RssRow[]): void {
 }
 
 async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseArgs('node --expose-gc --import tsx bench/run.ts', OPTIONS);
   const started = performance.now();
-  const log = (msg: string): void => {
-    if (args.json) process.stderr.write(`${msg}\n`);
-  };
+  const log = progressLog(args.json);
   const env = {
-    node: process.version,
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cpus: cpus().length,
-    totalMemGB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    flags: process.execArgv.join(' '),
+    ...machine(),
     gc: hasGc(),
     runs: args.runs,
     n: args.n,
   };
   if (!args.json) {
-    console.log(`Minigun bench — node ${env.node}, ${env.cpus} × ${env.cpu}, ${env.totalMemGB} GB, flags: ${env.flags || '(none)'}`);
+    console.log(machineLine('Minigun bench', env));
     console.log('items/s in millions (M/s); ratio = minigun / baseline (> 1: Minigun faster). Best and median of the timed runs.');
     if (!env.gc) console.log('note: run with --expose-gc to collect garbage between runs');
   }
@@ -174,7 +135,7 @@ async function main(): Promise<number> {
 
   const results: WorkloadResult[] = [];
   for (const w of workloads) {
-    const r = await measureWorkload(w, args.runs, log);
+    const r = await measureWorkload(w, { runs: args.runs, log });
     results.push(r);
     if (!args.json) printWorkload(r, args.runs);
     if (!args.json && r.id === 'w5')
@@ -208,7 +169,7 @@ async function main(): Promise<number> {
       : { maxMB: Math.max(...measuredRss.map((r) => r.maxRssMB)), verdict: measuredRss.every((r) => r.maxRssMB < RSS_TARGET_MB) ? 'PASS' : 'FAIL' };
 
   const wrong = [
-    ...results.flatMap((w) => w.variants.filter((v) => !v.correct).map((v) => `${w.id} / ${v.name}: ${v.error ?? `sum ${v.value} ≠ ${w.expected}`}`)),
+    ...wrongSums(results),
     ...rss.filter((r) => r.error !== undefined || r.value !== r.expected).map((r) => `w4 / ${r.mode} N=${r.n}: ${r.error ?? `sum ${r.value} ≠ ${r.expected}`}`),
   ];
   const elapsedS = (performance.now() - started) / 1000;
@@ -232,29 +193,19 @@ async function main(): Promise<number> {
   } else {
     console.log('\nTargets');
     if (throughputTarget !== undefined) {
-      console.log(
-        `  W1 minigun / stream.pipeline (fast Readable) ≥ 1.0: ${throughputTarget.ratioBest.toFixed(2)}x best, ${throughputTarget.ratioMedian.toFixed(2)}x median → ${throughputTarget.verdict}`,
-      );
+      const { ratioBest, ratioMedian, verdict } = throughputTarget;
+      console.log(targetLine('W1 minigun / stream.pipeline (fast Readable) ≥ 1.0', `${ratioBest.toFixed(2)}x`, `${ratioMedian.toFixed(2)}x`, verdict));
     }
     if (progressTarget !== undefined) {
-      console.log(
-        `  W5 with progress / without ≥ 0.95 (overhead < 5 %, median): ${progressTarget.ratioBest.toFixed(3)}x best, ${progressTarget.ratioMedian.toFixed(3)}x median → ${progressTarget.verdict}`,
-      );
+      const { ratioBest, ratioMedian, verdict } = progressTarget;
+      console.log(targetLine('W5 with progress / without ≥ 0.95 (overhead < 5 %, median)', `${ratioBest.toFixed(3)}x`, `${ratioMedian.toFixed(3)}x`, verdict));
     }
     if (rssTarget !== undefined)
       console.log(`  W4 peak RSS < ${RSS_TARGET_MB} MB for every N (plain node): max ${rssTarget.maxMB.toFixed(1)} MB → ${rssTarget.verdict}`);
-    console.log(wrong.length === 0 ? '\nAll variants computed the expected sums.' : `\nWRONG RESULTS:\n  ${wrong.join('\n  ')}`);
+    console.log(sumsLine(wrong));
     console.log(`Total ${elapsedS.toFixed(1)} s.`);
   }
   return wrong.length === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exitCode = 2;
-  },
-);
+runMain(main);

@@ -3,11 +3,12 @@
  * children import this file (`{ module: import.meta.url }`), so they need tsx (the default launcher passes
  * the parent's `--import tsx` on to them). For information only: the targets are judged on the plain
  * JavaScript twin pipelines-js.mjs (same stage code, define-pipelines.mjs). Nothing runs on import: the
- * self-test at the bottom is guarded by isMain, since every child imports this module.
+ * self-test at the bottom is guarded by isMain, since every child imports this module. The benchmark runs
+ * these pipelines with runForSum from @minigun/bench-harness.
  *
  *   node --import tsx bench/pipelines.ts     # one small run of each pipeline, both modules, prints the sums
  */
-import { isMain, Registry, type Pipeline } from '@minigun/core';
+import { isMain, Registry } from '@minigun/core';
 import { forkStrategies } from '@minigun/strategy-fork';
 import { definePipelines, type BenchState } from './define-pipelines.mjs';
 import { fib } from './fib.mjs';
@@ -16,18 +17,9 @@ export type { BenchState };
 
 export const { cowIncPipeline, cowSleepPipeline, ipcIncPipeline, ipcFibPipeline } = definePipelines(import.meta.url, 'ts');
 
-/** Runs a pipeline and returns the sum, or throws if the run did not complete without errors. */
-export async function runForSum(p: Pipeline<BenchState>, count: number, arg: number, registry: Registry): Promise<number> {
-  const state: BenchState = { count, arg, sum: 0 };
-  const result = await p.run({ state, registry });
-  if (result.status !== 'completed' || result.errors.length > 0) {
-    const first = result.errors[0]?.message ?? '';
-    throw new Error(`${p.name}: run ${result.status} with ${result.errors.length} error(s)${first === '' ? '' : `: ${first}`}`);
-  }
-  return state.sum;
-}
-
 if (isMain(import.meta)) {
+  // Imported here, not at the top: every child imports this module, and they need nothing of the harness.
+  const { runForSum } = await import('@minigun/bench-harness');
   const registry = new Registry().use(forkStrategies());
   const js = await import('./pipelines-js.mjs');
   for (const [label, m] of [

@@ -1,8 +1,10 @@
 /**
  * Fork strategies benchmark: `npm run bench` (repo root, after the core and thread benches) or, in
- * packages/strategy-fork, `node --import tsx bench/run.ts` (no --expose-gc needed: see exposeGc in core/bench/measure.ts).
- * Imports the BUILT @minigun/core and @minigun/strategy-fork (plain node resolves them to dist/), so build the
- * libraries first.
+ * packages/strategy-fork, `node --import tsx bench/run.ts` (no --expose-gc needed: see exposeGc in
+ * @minigun/bench-harness). Imports the BUILT @minigun/core and @minigun/strategy-fork (plain node resolves them
+ * to dist/), so build the libraries first. Timing (warm-up, then interleaved timed rounds, GC before each
+ * run), options, tables and the exit code come from @minigun/bench-harness (tests/bench-harness); the
+ * workloads, baselines, children's environment and CPU, targets and the leftover-children check are here.
  *
  * Workloads (each variant must compute the same sum):
  *  - cow:      `cow-fork` per-input cost: N trivial inputs (n → n + 1, default 200), concurrency 2. Baseline:
@@ -38,7 +40,7 @@
  * baselines' children. Rows marked `.ts` use pipelines.ts and the default launcher (children inherit
  * `--import tsx`), for information.
  *
- * Options: --json (one JSON document on stdout, progress on stderr), --runs=3 (timed runs of every workload
+ * Options (--help lists them): --json (one JSON document on stdout, progress on stderr), --runs=3 (timed runs of every workload
  * but cow), --cow-runs=2 (cow), --only=cow,spares,dispatch,cpu,setup, --extra (more informative rows),
  * --cow-n=200, --sleep-n=40, --sleep-ms=50, --dispatch-n=20000, --fib-n=30, --fib-count=64.
  * The issue asks for 500 cow-fork inputs; the default is 200 (--cow-n=500 for the full count) with 2 timed
@@ -50,111 +52,68 @@
  */
 import { fork, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import {
+  type BaselineRatios,
+  type Column,
+  type Counted,
+  findVariant,
+  flag,
+  fmtMs,
+  fmtRatio,
+  hasGc,
+  integer,
+  machine,
+  machineLine,
+  measureAgainstBaseline,
+  median,
+  msColumns,
+  parseArgs,
+  type ParsedArgs,
+  poolSum,
+  printTable,
+  progressLog,
+  range,
+  rateColumns,
+  ratioColumns,
+  runForSum,
+  runMain,
+  subset,
+  sumColumn,
+  sumsLine,
+  targetLine,
+  type VariantResult,
+  withoutLoaderFlags,
+  type Workload,
+  workloadHeading,
+  type WorkloadResult,
+  wrongSums,
+} from '@minigun/bench-harness';
 import { Registry } from '@minigun/core';
 import { forkStrategies, type ForkStrategyOptions } from '@minigun/strategy-fork';
 import Tinypool from 'tinypool';
-import { exposeGc, fmtMs, fmtRatio, lpad, median, pad } from '../../core/bench/measure.js';
 import { fib } from './fib.mjs';
 import * as js from './pipelines-js.mjs';
 import * as ts from './pipelines.js';
-import { runForSum } from './pipelines.js';
 
 // ---- options ----------------------------------------------------------------------------------------
 
-interface Args {
-  json: boolean;
-  extra: boolean;
-  runs: number;
-  cowRuns: number;
-  only: Set<string>;
-  cowN: number;
-  sleepN: number;
-  sleepMs: number;
-  dispatchN: number;
-  fibN: number;
-  fibCount: number;
-}
+const OPTIONS = {
+  json: flag('one JSON document on stdout, progress on stderr'),
+  extra: flag('more informative rows (dispatch: ipc-fork with maxChunk 1)'),
+  runs: integer(3, 'timed runs of every workload but cow, after one warm-up (at least 1)', { min: 1 }),
+  cowRuns: integer(2, 'timed runs of the cow workloads (at least 1)', { min: 1 }),
+  only: subset(['cow', 'spares', 'dispatch', 'cpu', 'setup'], 'the workloads to run'),
+  cowN: integer(200, 'inputs of the cow workload (at least 1)', { min: 1 }),
+  sleepN: integer(40, 'inputs of the spares workload (at least 1)', { min: 1 }),
+  sleepMs: integer(50, 'wait of every spares input, in ms'),
+  dispatchN: integer(20_000, 'inputs of the dispatch workload (at least 1)', { min: 1 }),
+  fibN: integer(30, 'argument of every recursive fib of the cpu workload'),
+  fibCount: integer(64, 'inputs of the cpu workload (at least 1)', { min: 1 }),
+};
 
-const USAGE =
-  'node --import tsx bench/run.ts [--json] [--extra] [--runs=3] [--cow-runs=2] [--only=cow,spares,dispatch,cpu,setup] [--cow-n=200] [--sleep-n=40] [--sleep-ms=50] [--dispatch-n=20000] [--fib-n=30] [--fib-count=64]';
-
-function parseArgs(argv: readonly string[]): Args {
-  const args: Args = {
-    json: false,
-    extra: false,
-    runs: 3,
-    cowRuns: 2,
-    only: new Set(['cow', 'spares', 'dispatch', 'cpu', 'setup']),
-    cowN: 200,
-    sleepN: 40,
-    sleepMs: 50,
-    dispatchN: 20_000,
-    fibN: 30,
-    fibCount: 64,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const [key, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${key} needs a value`);
-      return v;
-    };
-    const int = (v: string): number => {
-      const x = Number(v.replaceAll('_', ''));
-      if (!Number.isSafeInteger(x) || x < 0) throw new Error(`${key}: expected a non-negative integer, got "${v}"`);
-      return x;
-    };
-    switch (key) {
-      case '--json':
-        args.json = true;
-        break;
-      case '--extra':
-        args.extra = true;
-        break;
-      case '--runs':
-        args.runs = Math.max(1, int(value()));
-        break;
-      case '--cow-runs':
-        args.cowRuns = Math.max(1, int(value()));
-        break;
-      case '--only':
-        args.only = new Set(
-          value()
-            .split(',')
-            .map((s) => s.trim()),
-        );
-        break;
-      case '--cow-n':
-        args.cowN = Math.max(1, int(value()));
-        break;
-      case '--sleep-n':
-        args.sleepN = Math.max(1, int(value()));
-        break;
-      case '--sleep-ms':
-        args.sleepMs = int(value());
-        break;
-      case '--dispatch-n':
-        args.dispatchN = Math.max(1, int(value()));
-        break;
-      case '--fib-n':
-        args.fibN = int(value());
-        break;
-      case '--fib-count':
-        args.fibCount = Math.max(1, int(value()));
-        break;
-      case '--help':
-      case '-h':
-        console.log(USAGE);
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown option ${key} (try --help)`);
-    }
-  }
-  return args;
-}
+type Args = ParsedArgs<typeof OPTIONS>;
 
 // ---- children flags -----------------------------------------------------------------------------------
 
@@ -163,22 +122,7 @@ function parseArgs(argv: readonly string[]): Args {
  * without loader flags (`--import tsx`). The pipeline module pipelines-js.mjs and the raw scripts are plain
  * JavaScript.
  */
-function plainExecArgv(argv: readonly string[] = process.execArgv): string[] {
-  const loader = new Set(['--import', '--loader', '--experimental-loader', '--require', '-r']);
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (loader.has(a)) {
-      i++;
-      continue;
-    }
-    if ([...loader].some((f) => a.startsWith(`${f}=`))) continue;
-    out.push(a);
-  }
-  return out;
-}
-
-const CHILD_FLAGS = plainExecArgv();
+const CHILD_FLAGS = withoutLoaderFlags(['--import', '--loader', '--experimental-loader', '--require', '-r']);
 
 /**
  * Environments of the children. `inherited` (this process's) is what every judged row uses, raw and
@@ -280,140 +224,16 @@ async function rawTinypool(processes: number, name: 'fib' | 'inc', inputs: reado
     serialization: 'advanced',
     ...(env === 'inherited' ? { env: process.env as Record<string, string> } : {}),
   });
-  try {
-    const results = (await Promise.all(inputs.map((x) => pool.run(x, { name })))) as number[];
-    let sum = 0;
-    for (const r of results) sum += r;
-    return sum;
-  } finally {
-    await pool.destroy();
-  }
+  return poolSum(pool, name, inputs);
 }
 
-// ---- timing ---------------------------------------------------------------------------------------------
+// ---- results ---------------------------------------------------------------------------------------------
 
-interface Variant {
-  readonly name: string;
-  /** `minigun` rows may be judged against the targets; the `baseline` is the denominator of every ratio. */
-  readonly role: 'minigun' | 'baseline' | 'reference';
-  /** One run over `count` inputs; returns the sum. */
-  readonly run: (count: number) => Promise<number>;
-}
-
-interface Workload {
-  readonly id: string;
-  readonly title: string;
-  /** Inputs per timed run (for tasks/s). */
-  readonly items: number;
-  /** Inputs of the (untimed) warm-up run: fewer than `items` where a run forks a process per input. */
-  readonly warmItems: number;
-  readonly runs: number;
-  readonly expected: (count: number) => number;
-  readonly variants: readonly Variant[];
-}
-
-interface VariantResult {
-  readonly name: string;
-  readonly role: Variant['role'];
-  /** Wall-clock ms of each timed run, in run order. */
-  readonly times: number[];
-  readonly bestMs: number;
-  readonly medianMs: number;
-  /** Inputs per second of the best and the median run. */
-  readonly bestRate: number;
-  readonly medianRate: number;
-  /** Variant rate / baseline rate (> 1: faster than the baseline), from the best and the median runs. */
-  readonly ratioBest: number;
-  readonly ratioMedian: number;
-  /** CPU ms the run's children used (reaped children's user + system time, Linux), median of the timed runs. */
-  readonly childCpuMs: number;
-  readonly value: number;
-  readonly correct: boolean;
-  readonly error?: string;
-}
-
-interface WorkloadResult {
-  readonly id: string;
-  readonly title: string;
-  readonly items: number;
-  readonly runs: number;
-  readonly expected: number;
-  readonly variants: VariantResult[];
-}
-
-const gc = exposeGc();
-
-/** Warms every variant up once (warmItems inputs), then times `runs` interleaved rounds (a burst of load hits all variants alike). */
-async function measure(w: Workload, log: (msg: string) => void): Promise<WorkloadResult> {
-  const expected = w.expected(w.items);
-  const state = w.variants.map((v) => ({
-    v,
-    times: [] as number[],
-    cpu: [] as number[],
-    value: expected,
-    correct: true,
-    error: undefined as string | undefined,
-  }));
-  for (let round = 0; round <= w.runs; round++) {
-    log(round === 0 ? `${w.id}: warm-up (${w.warmItems} inputs)` : `${w.id}: round ${round}/${w.runs}`);
-    const count = round === 0 ? w.warmItems : w.items;
-    for (const s of state) {
-      if (s.error !== undefined) continue;
-      try {
-        gc?.();
-        const cpu0 = childrenCpuMs();
-        const t0 = performance.now();
-        const value = await s.v.run(count);
-        const ms = performance.now() - t0;
-        const cpu = childrenCpuMs() - cpu0;
-        if (value !== w.expected(count) && s.correct) {
-          s.correct = false;
-          s.value = value;
-        }
-        if (round > 0) {
-          s.times.push(ms);
-          s.cpu.push(cpu);
-        }
-      } catch (e) {
-        s.error = e instanceof Error ? e.message : String(e);
-        s.correct = false;
-        s.value = NaN;
-      }
-    }
-  }
-  const rows = state.map((s) => {
-    const bestMs = s.times.length > 0 ? Math.min(...s.times) : NaN;
-    const medianMs = s.times.length > 0 ? median(s.times) : NaN;
-    return { s, bestMs, medianMs, bestRate: w.items / (bestMs / 1000), medianRate: w.items / (medianMs / 1000) };
-  });
-  const base = rows.find((r) => r.s.v.role === 'baseline');
-  return {
-    id: w.id,
-    title: w.title,
-    items: w.items,
-    runs: w.runs,
-    expected,
-    variants: rows.map((r) => ({
-      name: r.s.v.name,
-      role: r.s.v.role,
-      times: r.s.times.map((t) => Math.round(t * 10) / 10),
-      bestMs: r.bestMs,
-      medianMs: r.medianMs,
-      bestRate: r.bestRate,
-      medianRate: r.medianRate,
-      ratioBest: base === undefined ? NaN : r.bestRate / base.bestRate,
-      ratioMedian: base === undefined ? NaN : r.medianRate / base.medianRate,
-      childCpuMs: r.s.cpu.length > 0 ? median(r.s.cpu) : NaN,
-      value: r.s.value,
-      correct: r.s.correct,
-      ...(r.s.error === undefined ? {} : { error: r.s.error }),
-    })),
-  };
-}
+/** Every variant's ratio to the baseline, and the CPU ms its run's children used (median of the timed runs). */
+type Measured = WorkloadResult<VariantResult & BaselineRatios & Counted<'childCpuMs'>>;
 
 // ---- workloads -------------------------------------------------------------------------------------------
 
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 /** Σ (i + 1) for i = 0 … n - 1. */
 const incSum = (n: number): number => (n * (n + 1)) / 2;
 
@@ -595,42 +415,19 @@ function liveChildren(): Array<{ pid: number; cmd: string }> {
 
 const fmtRate = (r: number): string => (Number.isFinite(r) ? (r < 100 ? r.toFixed(1) : Math.round(r).toLocaleString('en-US')) : '-');
 
-function printWorkload(w: WorkloadResult): void {
-  console.log(`\n${w.id.toUpperCase()}  ${w.title}  (warm-up + ${w.runs} runs)`);
-  const header = [
-    pad('variant', 64),
-    lpad('best ms', 8),
-    lpad('median ms', 10),
-    lpad('ms/input', 9),
-    lpad('best tasks/s', 13),
-    lpad('median t/s', 11),
-    lpad('ratio best', 11),
-    lpad('ratio med.', 11),
-    lpad('child CPU/in', 13),
-    '  sum',
-  ].join('');
-  console.log(header);
-  console.log('-'.repeat(header.length + 4));
-  for (const v of w.variants) {
-    const sum = v.error !== undefined ? `ERROR: ${v.error}` : v.correct ? 'ok' : `WRONG (${v.value} ≠ ${w.expected})`;
-    const ratioBest = v.role === 'baseline' ? '(1.00)' : fmtRatio(v.ratioBest);
-    const ratioMedian = v.role === 'baseline' ? '(1.00)' : fmtRatio(v.ratioMedian);
-    const perInput = Number.isFinite(v.bestMs) ? (v.bestMs / w.items).toFixed(v.bestMs / w.items < 1 ? 3 : 1) : '-';
-    console.log(
-      [
-        pad(v.name, 64),
-        lpad(fmtMs(v.bestMs), 8),
-        lpad(fmtMs(v.medianMs), 10),
-        lpad(perInput, 9),
-        lpad(fmtRate(v.bestRate), 13),
-        lpad(fmtRate(v.medianRate), 11),
-        lpad(ratioBest, 11),
-        lpad(ratioMedian, 11),
-        lpad(Number.isFinite(v.childCpuMs) ? `${(v.childCpuMs / w.items).toFixed(1)} ms` : '-', 13),
-        `  ${sum}`,
-      ].join(''),
-    );
-  }
+function printWorkload(w: Measured): void {
+  console.log(workloadHeading(w.id, w.title, `warm-up + ${w.runs} runs`));
+  const perInput = (ms: number): string => (Number.isFinite(ms) ? (ms / w.items).toFixed(ms / w.items < 1 ? 3 : 1) : '-');
+  const columns: Column<Measured['variants'][number]>[] = [
+    { header: 'variant', width: 64, cell: (v) => v.name },
+    ...msColumns(),
+    { header: 'ms/input', width: 9, align: 'right', cell: (v) => perInput(v.bestMs) },
+    ...rateColumns(fmtRate),
+    ...ratioColumns(),
+    { header: 'child CPU/in', width: 13, align: 'right', cell: (v) => (Number.isFinite(v.childCpuMs) ? `${(v.childCpuMs / w.items).toFixed(1)} ms` : '-') },
+    sumColumn(w.expected),
+  ];
+  printTable(columns, w.variants);
 }
 
 interface Target {
@@ -643,8 +440,8 @@ interface Target {
   readonly verdict: 'PASS' | 'FAIL';
 }
 
-function target(results: readonly WorkloadResult[], id: string, variant: string, unit: Target['unit'], threshold: number, label: string): Target | undefined {
-  const v = results.find((r) => r.id === id)?.variants.find((x) => x.name === variant);
+function target(results: readonly Measured[], id: string, variant: string, unit: Target['unit'], threshold: number, label: string): Target | undefined {
+  const v = findVariant(results, id, variant);
   if (v === undefined) return undefined;
   const [best, med] = unit === 'ratio' ? [v.ratioBest, v.ratioMedian] : [v.bestRate, v.medianRate];
   return { label, threshold, unit, best, median: med, verdict: v.correct && best >= threshold ? 'PASS' : 'FAIL' };
@@ -655,20 +452,13 @@ const fmtTarget = (t: Target, x: number): string => (t.unit === 'ratio' ? fmtRat
 // ---- main --------------------------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
+  const args: Args = parseArgs('node --import tsx bench/run.ts', OPTIONS);
   const started = performance.now();
-  const log = (msg: string): void => {
-    if (args.json) process.stderr.write(`${msg}\n`);
-  };
+  const log = progressLog(args.json);
   const env = {
-    node: process.version,
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cpus: cpus().length,
-    totalMemGB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
-    flags: process.execArgv.join(' '),
+    ...machine({ load: true }),
     childFlags: CHILD_FLAGS.join(' '),
-    gc: gc !== undefined,
+    gc: hasGc(),
     nodeExtraCaCerts: process.env.NODE_EXTRA_CA_CERTS ?? null,
     nodeStartMs: startCost(),
     runs: args.runs,
@@ -678,10 +468,8 @@ async function main(): Promise<number> {
       'cold on both sides: every timed run starts its children (Minigun per run, raw forks and tinypool pools per timed run) and waits for their exit before the clock stops',
   };
   if (!args.json) {
-    console.log(
-      `Minigun fork-strategies bench — node ${env.node}, ${env.cpus} × ${env.cpu}, ${env.totalMemGB} GB, load ${env.loadavg.join(' ')}, flags: ${env.flags || '(none)'} (children: ${env.childFlags || '(none)'})`,
-    );
-    console.log(`gc between runs: ${gc === undefined ? 'no' : 'yes (v8.setFlagsFromString)'}`);
+    console.log(`${machineLine('Minigun fork-strategies bench', env)} (children: ${env.childFlags || '(none)'})`);
+    console.log(`gc between runs: ${env.gc ? 'yes (v8.setFlagsFromString)' : 'no'}`);
     const { inheritedMs, withoutCaMs } = env.nodeStartMs;
     console.log(
       `node -e 0 here: ${inheritedMs.toFixed(0)} ms` +
@@ -702,10 +490,10 @@ async function main(): Promise<number> {
   if (args.only.has('cpu')) workloads.push(cpuWorkload(args));
   if (args.only.has('setup')) workloads.push(setupWorkload(args));
 
-  const results: WorkloadResult[] = [];
+  const results: Measured[] = [];
   const leftAfter: Record<string, number> = {};
   for (const w of workloads) {
-    const r = await measure(w, log);
+    const r = await measureAgainstBaseline(w, { log, counters: { childCpuMs: childrenCpuMs } });
     results.push(r);
     // Every run must have waited for its children; anything alive now is a leak (checked per workload).
     const left = liveChildren();
@@ -721,7 +509,7 @@ async function main(): Promise<number> {
     target(results, 'dispatch', V.ipc, 'tasks/s', 20_000, 'dispatch  ipc-fork ≥ 20,000 inputs/s (setup included)'),
     target(results, 'cpu', V.ipc, 'ratio', 0.85, 'CPU       ipc-fork / raw tinypool child_process 2 ≥ 0.85'),
   ].filter((t): t is Target => t !== undefined);
-  const wrong = results.flatMap((w) => w.variants.filter((v) => !v.correct).map((v) => `${w.id} / ${v.name}: ${v.error ?? `sum ${v.value} ≠ ${w.expected}`}`));
+  const wrong = wrongSums(results);
 
   // No child may outlive the bench: report, then kill (by PID) whatever this process still has.
   const leftover = liveChildren();
@@ -763,8 +551,8 @@ async function main(): Promise<number> {
       );
     }
     console.log('\nTargets (printed only; never fail the process)');
-    for (const t of targets) console.log(`  ${t.label}: ${fmtTarget(t, t.best)} best, ${fmtTarget(t, t.median)} median → ${t.verdict}`);
-    console.log(wrong.length === 0 ? '\nAll variants computed the expected sums.' : `\nWRONG RESULTS:\n  ${wrong.join('\n  ')}`);
+    for (const t of targets) console.log(targetLine(t.label, fmtTarget(t, t.best), fmtTarget(t, t.median), t.verdict));
+    console.log(sumsLine(wrong));
     const leaks = Object.entries(leftAfter).map(([id, n]) => `${n} after ${id}`);
     console.log(leaks.length === 0 ? 'No child process left after any workload.' : `CHILD PROCESSES LEFT: ${leaks.join(', ')}`);
     if (leftover.length > 0) console.log(`Killed at exit: ${leftover.map((c) => `${c.pid} (${c.cmd})`).join(', ')}`);
@@ -773,12 +561,4 @@ async function main(): Promise<number> {
   return wrong.length === 0 && leftover.length === 0 && Object.keys(leftAfter).length === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exitCode = 2;
-  },
-);
+runMain(main);

@@ -7,7 +7,8 @@
 import { Readable } from 'node:stream';
 import { pipeline as streamPipeline } from 'node:stream/promises';
 import { pipeline, type RunOptions } from '@minigun/core';
-import { assertCompleted, expectedSum, type Workload } from '../measure.js';
+import type { Workload } from '@minigun/bench-harness';
+import { assertCompleted, expectedSum } from '../checks.js';
 import { CountingSource, count, countAsync, mapAsyncGen, mapTransform, sinkWritable } from '../streams.js';
 
 const inc = (x: number): number => x + 1;

@@ -4,7 +4,8 @@
  */
 import { pipeline as streamPipeline } from 'node:stream/promises';
 import { pipeline } from '@minigun/core';
-import { assertCompleted, expectedSum, type Workload } from '../measure.js';
+import type { Workload } from '@minigun/bench-harness';
+import { assertCompleted, expectedSum } from '../checks.js';
 import { CountingSource, batchAsyncGen, batchTransform, countAsync, count, mapAsyncGen, mapTransform, sinkWritable } from '../streams.js';
 
 const BATCH = 1000;

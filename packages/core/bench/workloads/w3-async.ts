@@ -5,7 +5,8 @@
  */
 import { pipeline as streamPipeline } from 'node:stream/promises';
 import { pipeline } from '@minigun/core';
-import { assertCompleted, expectedSum, type Workload } from '../measure.js';
+import type { Workload } from '@minigun/bench-harness';
+import { assertCompleted, expectedSum } from '../checks.js';
 import { CountingSource, asyncMapTransform, asyncSinkWritable, awaitMapAsyncGen, count, countAsync } from '../streams.js';
 
 const inc = async (x: number): Promise<number> => x + 1;

@@ -5,7 +5,8 @@
  * pipeline without progress, in the same process. Target: ratio ≥ 0.95 (under 5 % overhead).
  */
 import type { ProgressEvent } from '@minigun/core';
-import { expectedSum, type Workload } from '../measure.js';
+import type { Workload } from '@minigun/bench-harness';
+import { expectedSum } from '../checks.js';
 import { minigunSync } from './w1-sync.js';
 
 export const PROGRESS_INTERVAL_MS = 20;
