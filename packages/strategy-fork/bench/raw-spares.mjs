@@ -31,6 +31,8 @@ export async function rawSpares(o) {
   };
   refill();
   let sum = 0;
+  // A lane goes on as soon as it has its reply (as Minigun's slots do); the exits are awaited at the end.
+  const exits = [];
   await Promise.all(
     Array.from({ length: o.lanes }, async () => {
       while (next < o.count) {
@@ -42,9 +44,10 @@ export async function rawSpares(o) {
         spare.child.send({ n, ms: o.ms });
         const value = await reply;
         sum += value;
-        await spare.exited;
+        exits.push(spare.exited);
       }
     }),
   );
+  await Promise.all(exits);
   return sum;
 }

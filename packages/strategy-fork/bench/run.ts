@@ -94,6 +94,7 @@ import { Registry } from '@minigun/core';
 import { forkStrategies, type ForkStrategyOptions } from '@minigun/strategy-fork';
 import Tinypool from 'tinypool';
 import { fib } from './fib.mjs';
+import { rawSpares } from './raw-spares.mjs';
 import * as js from './pipelines-js.mjs';
 import * as ts from './pipelines.js';
 
@@ -252,6 +253,8 @@ const V = {
   tinypool1: 'raw tinypool child_process, 1 process (reference)',
   tinypoolBare: "raw tinypool, 2 processes, tinypool's default env (reference)",
   ipcNoCa: `minigun ipc-fork, ${JS}, env without NODE_EXTRA_CA_CERTS`,
+  rawSpares: 'raw fork, 2 spares forked ahead (reference)',
+  rawNoSpares: 'raw fork when the input comes (reference)',
 } as const;
 
 /** Suffix of the ids and titles of reference workloads whose children start without NODE_EXTRA_CA_CERTS. */
@@ -288,6 +291,9 @@ function sparesWorkload(args: Args, env: NodeJS.ProcessEnv = INHERITED_ENV): Wor
     variants: [
       { name: V.spares, role: 'minigun', run: (n) => runForSum(js.cowSleepPipeline, n, args.sleepMs, withSpares) },
       { name: V.noSpares, role: 'baseline', run: (n) => runForSum(js.cowSleepPipeline, n, args.sleepMs, without) },
+      // The same with raw children (no module, no protocol): what spares can gain here at best.
+      { name: V.rawSpares, role: 'reference', run: (n) => rawSpares({ count: n, lanes: 2, spares: 2, ms: args.sleepMs, execArgv: CHILD_FLAGS, env }) },
+      { name: V.rawNoSpares, role: 'reference', run: (n) => rawSpares({ count: n, lanes: 2, spares: 0, ms: args.sleepMs, execArgv: CHILD_FLAGS, env }) },
     ],
   };
 }
@@ -549,6 +555,13 @@ async function main(): Promise<number> {
       console.log(
         `  ${id}: children CPU ${fmtMs(on.childCpuMs)} ms over ${cpus().length} cores → at least ${fmtMs(floor)} ms; so at most ${(off.bestMs / floor).toFixed(2)}x faster than spares 0 (${fmtMs(off.bestMs)} ms)`,
       );
+      const rawOn = w?.variants.find((v) => v.name === V.rawSpares);
+      const rawOff = w?.variants.find((v) => v.name === V.rawNoSpares);
+      if (rawOn !== undefined && rawOff !== undefined) {
+        console.log(
+          `  ${id}: raw children (nothing to import, no protocol), 2 spares vs none: ${fmtRatio(rawOff.bestMs / rawOn.bestMs)} best, ${fmtRatio(rawOff.medianMs / rawOn.medianMs)} median`,
+        );
+      }
     }
     console.log('\nTargets (printed only; never fail the process)');
     for (const t of targets) console.log(targetLine(t.label, fmtTarget(t, t.best), fmtTarget(t, t.median), t.verdict));
