@@ -103,28 +103,33 @@ export class CowForkExecutor implements StageExecutor {
     return { pipeline: this.host.stage.pipeline, stage: this.host.stage.stage };
   }
 
-  /** beforeFork in the parent, the state snapshot, then the child's afterFork. */
-  private async start(child: ChildWorker): Promise<void> {
+  /**
+   * beforeFork in the parent, the state snapshot, then the child's afterFork. `whileSettingUp` sends what
+   * follows the setup without waiting for its answer (the child handles messages in order).
+   */
+  private async start(child: ChildWorker, whileSettingUp?: () => void): Promise<void> {
     const workerId = this.nextWorkerId++;
-    deliverHookReport(this.host, await child.setup(await forkSetup(this.host, workerId)), workerId);
+    const ready = child.setup(await forkSetup(this.host, workerId));
+    whileSettingUp?.();
+    deliverHookReport(this.host, await ready, workerId);
   }
 
   /**
-   * `start`, the one input and the shutdown, sent together: the child handles them in order, so no round
-   * trip is spent between them, and it exits as soon as it has answered.
+   * `start`, the one input and the shutdown, sent together: no round trip is spent between them, and the
+   * child exits as soon as it has answered.
    */
   private async runOnce(child: ChildWorker, input: unknown): Promise<InputOutcome[]> {
-    const workerId = this.nextWorkerId++;
-    const ready = child.setup(await forkSetup(this.host, workerId));
-    const ran = child.runInputs([input]);
-    child.requestShutdown();
+    let ran: Promise<InputOutcome[]> | undefined;
     try {
-      deliverHookReport(this.host, await ready, workerId);
+      await this.start(child, () => {
+        ran = child.runInputs([input]);
+        child.requestShutdown();
+      });
     } catch (error) {
-      ran.catch(() => undefined); // the failed setup fails the input too; this error says why
+      ran?.catch(() => undefined); // the failed setup fails the input too; this error says why
       throw error;
     }
-    return ran;
+    return ran!;
   }
 
   private takeSpare(): { child: ChildWorker; ready: Promise<ChildWorker> } {
