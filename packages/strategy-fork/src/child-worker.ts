@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { ErrorCodes, MinigunError, type Emission } from '@minigun/core';
 import {
+  ProducerFeed,
   deserializeError,
   type HookReport,
   type InputOutcome,
@@ -33,6 +34,10 @@ export class ChildWorker {
   /** Resident memory the child reported after its last chunk, in bytes. */
   rss = 0;
   private readonly listeners = new Set<(m: WorkerMessage) => void>();
+  /** What each pending request does when the child is gone: removed once answered, so nothing answered is kept. */
+  private readonly onExit = new Set<() => void>();
+  /** Why the process could not be started at all (spawn EAGAIN, ENOENT, …): it then has no pid. */
+  private spawnError: Error | undefined;
   private nextId = 1;
   private shutdownSent = false;
 
@@ -44,14 +49,18 @@ export class ChildWorker {
     this.process.on('message', (m) => {
       for (const l of [...this.listeners]) l(m as WorkerMessage);
     });
-    // 'error' (e.g. a failed send to a dying child) must not crash the parent; 'exit' tells what happened.
-    this.process.on('error', () => undefined);
+    // 'error' must not crash the parent: a failed send to a dying child is told by its exit; a failed
+    // spawn (no pid) is kept to say why the child never ran.
+    this.process.on('error', (error) => {
+      if (this.process.pid === undefined) this.spawnError ??= error;
+    });
     // 'close' rather than 'exit': it comes after the IPC channel is drained, so no answer is lost.
     this.exited = new Promise<void>((resolve) => {
       this.process.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
         this.alive = false;
         this.exitCode = code;
         this.exitSignal = signal;
+        for (const fail of [...this.onExit]) fail();
         resolve();
       });
     });
@@ -96,18 +105,16 @@ export class ChildWorker {
   /** Runs the producer in the child; each emission is acknowledged (credit) once `emit` accepted it. */
   async produce(emit: (e: Emission) => Promise<void>): Promise<void> {
     const id = this.nextId++;
-    let chain: Promise<void> = Promise.resolve();
+    const feed = new ProducerFeed(emit, (n) => this.send({ t: 'credit', id, n }));
     const onEmission = (m: WorkerMessage): void => {
-      if (m.t !== 'emission' || m.id !== id) return;
-      chain = chain.then(() => emit(m.emission)).then(() => this.send({ t: 'credit', id, n: 1 }));
+      if (m.t === 'emission' && m.id === id) feed.push(m.emission);
     };
     this.listeners.add(onEmission);
     try {
       this.send({ t: 'produce', id });
-      const error = await this.expect((m) => (m.t === 'produced' && m.id === id ? { error: m.error } : undefined), 'producing');
       // IPC keeps order: every emission arrived before 'produced'.
-      await chain;
-      if (error.error !== undefined) throw deserializeError(error.error);
+      const produced = await feed.settle(this.expect((m) => (m.t === 'produced' && m.id === id ? { error: m.error } : undefined), 'producing'));
+      if (produced.error !== undefined) throw deserializeError(produced.error);
     } finally {
       this.listeners.delete(onEmission);
     }
@@ -149,16 +156,29 @@ export class ChildWorker {
 
   /** What killed the child, for error messages. */
   describeExit(): string {
+    if (this.spawnError !== undefined) return `could not be started (${this.spawnError.message}; too many processes, or a bad launcher?)`;
     if (this.exitSignal !== null) return `was killed by ${this.exitSignal}${this.exitSignal === 'SIGABRT' ? ' (out of memory?)' : ''}`;
     if (this.exitCode === 134) return 'exited with code 134 (out of memory?)';
     return `exited with code ${this.exitCode}`;
   }
 
+  /** The error for a request the child can no longer answer. */
+  private died(doing: string): MinigunError {
+    const who = this.process.pid === undefined ? 'A child process' : `Child process ${this.process.pid}`;
+    return new MinigunError(
+      ErrorCodes.WORKER_DIED,
+      `${who} of stage "${this.where.stage}" (pipeline "${this.where.pipeline}") ${this.describeExit()} while ${doing}.`,
+      { ...this.where, cause: this.spawnError },
+    );
+  }
+
   /** Waits for the first message `pick` accepts; fails on the child's `fatal` or its exit. */
   private expect<T>(pick: (m: WorkerMessage) => T | undefined, doing: string): Promise<T> {
+    if (!this.alive) return Promise.reject(this.died(doing));
     return new Promise<T>((resolve, reject) => {
       const done = (): void => {
         this.listeners.delete(listener);
+        this.onExit.delete(onExit);
       };
       const listener = (m: WorkerMessage): void => {
         if (m.t === 'fatal') {
@@ -171,18 +191,12 @@ export class ChildWorker {
         done();
         resolve(value);
       };
-      this.listeners.add(listener);
-      void this.exited.then(() => {
-        if (!this.listeners.has(listener)) return;
+      const onExit = (): void => {
         done();
-        reject(
-          new MinigunError(
-            ErrorCodes.WORKER_DIED,
-            `Child process ${this.pid} of stage "${this.where.stage}" (pipeline "${this.where.pipeline}") ${this.describeExit()} while ${doing}.`,
-            this.where,
-          ),
-        );
-      });
+        reject(this.died(doing));
+      };
+      this.listeners.add(listener);
+      this.onExit.add(onExit);
     });
   }
 }

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, pipeline } from '@minigun/core';
+import { passCow, passIpc } from './fixtures/integrity.mjs';
 import { cloneCow, cloneIpc, dyingCow, dyingCowRetried, dyingIpc, dyingIpcRetried, markerPid, throwingCow, throwingIpc } from './fixtures/faults.mjs';
 import { cleanupDirs, codeOf, expectAccounting, files, itemErrors, registry, sorted, tempDir } from './util.ts';
 
@@ -359,6 +360,31 @@ describe('a TypeScript module without a loader', () => {
     it(`${strategy}: run() rejects before starting any stage (DESIGN 8: "a .ts module with no loader … starts no stage")`, async () => {
       const r = await runApp(strategy);
       expect(r, 'run() should reject with ERR_MINIGUN_TS_LOADER instead of failing every input').toMatchObject({ rejected: true, code: ErrorCodes.TS_LOADER });
+    });
+  }
+});
+
+describe('a child that cannot be started', () => {
+  // A launcher is public API (ForkStrategyOptions.launcher); this one starts a program that does not exist,
+  // which fails the spawn itself, as EAGAIN does when the system has no processes left.
+  const launcher = {
+    start: () => spawn(join(tempDir(), 'no-such-node'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  };
+  for (const [name, p] of [
+    ['cow-fork', passCow],
+    ['ipc-fork', passIpc],
+  ] as const) {
+    it(`${name}: each input fails with the spawn error, not "pid -1 exited with code -2"`, async () => {
+      const r = await p.run({ state: { items: [1, 2, 3] }, registry: registry({ launcher, spares: 0 }) });
+      expect(r.status).toBe('completed');
+      const errors = itemErrors(r);
+      expect(errors).toHaveLength(3);
+      for (const e of errors) {
+        expect(codeOf(e)).toBe(ErrorCodes.WORKER_DIED);
+        expect(e.message).toMatch(/^A child process of stage "work" \(pipeline "pass-(cow|ipc)"\) could not be started \(spawn .*ENOENT/);
+        expect(e.message).not.toContain('-1');
+      }
+      expectAccounting(r);
     });
   }
 });

@@ -16,7 +16,8 @@ export interface ThreadTask {
 /** A task's result. `needsSetup`: the worker is not set up and got no port; send the task again with one. */
 export type ThreadTaskResult =
   | { readonly t: 'results'; readonly outcomes: InputOutcome[] }
-  | { readonly t: 'produced'; readonly emitted: number }
+  /** The producer returned (or threw: `error`, serialised so that its code and fields survive). */
+  | { readonly t: 'produced'; readonly emitted: number; readonly error?: import('@minigun/core/toolkit').SerializedError }
   | { readonly t: 'needsSetup' }
   /** The worker could not set the stage up (module, pipeline or stage not found, state unusable, …). */
   | { readonly t: 'fatal'; readonly error: import('@minigun/core/toolkit').SerializedError };

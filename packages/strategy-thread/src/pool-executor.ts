@@ -11,6 +11,7 @@ import { Tinypool } from 'tinypool';
 import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost, type WorkerInfo } from '@minigun/core';
 import {
   AttemptQueue,
+  ProducerFeed,
   assertCloneable,
   deliverHookReport,
   deserializeError,
@@ -86,27 +87,24 @@ export class PoolExecutor implements StageExecutor {
   async produce(emit: (e: Emission) => Promise<void>): Promise<void> {
     const { port1, port2 } = new MessageChannel();
     const id = this.nextId++;
-    let chain: Promise<void> = Promise.resolve();
-    let received = 0;
+    // In order, with backpressure: each accepted emission gives the worker one more credit.
+    const feed = new ProducerFeed(emit, (n) => port1.postMessage({ t: 'credit', id, n } satisfies PortReply));
     const onEmission = (m: PortMessage): void => {
-      if (m.t !== 'emission') return;
-      received++;
-      // Deliver in order; each accepted emission gives the worker one more credit (backpressure).
-      chain = chain.then(() => emit(m.emission)).then(() => port1.postMessage({ t: 'credit', id, n: 1 } satisfies PortReply));
+      if (m.t === 'emission') feed.push(m.emission);
     };
     try {
-      const result = await this.runTask({ key: this.key, port: port2, message: { t: 'produce', id } }, port1, [port2], onEmission);
+      const result = await feed.settle(this.runTask({ key: this.key, port: port2, message: { t: 'produce', id } }, port1, [port2], onEmission));
       if (result.t === 'fatal') throw deserializeError(result.error);
       if (result.t !== 'produced')
         throw new MinigunError(ErrorCodes.RUN_FAILED, `Producer worker of stage "${this.host.stage.stage}" answered ${result.t}.`, this.where);
       // runTask has taken the port messages still on their way when the result arrived.
-      if (received !== result.emitted)
+      if (feed.count !== result.emitted)
         throw new MinigunError(
           ErrorCodes.RUN_FAILED,
-          `Producer worker of stage "${this.host.stage.stage}" sent ${result.emitted} items but ${received} arrived.`,
+          `Producer worker of stage "${this.host.stage.stage}" sent ${result.emitted} items but ${feed.count} arrived.`,
           this.where,
         );
-      await chain;
+      if (result.error !== undefined) throw deserializeError(result.error);
     } finally {
       port1.close();
     }

@@ -84,9 +84,13 @@ export default async function run(task: ThreadTask): Promise<ThreadTaskResult> {
     if (reply.t === 'credit') rt.grant(reply.n);
   });
   let emitted = 0;
-  await rt.produce((emission) => {
-    emitted++;
-    send(port, { t: 'emission', id: message.id, emission });
-  });
+  try {
+    await rt.produce((emission) => {
+      emitted++;
+      send(port, { t: 'emission', id: message.id, emission });
+    });
+  } catch (error) {
+    return { t: 'produced', emitted, error: serializeError(error) };
+  }
   return { t: 'produced', emitted };
 }

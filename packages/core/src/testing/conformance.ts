@@ -22,6 +22,8 @@ import {
   basicPipeline,
   hooksPipeline,
   orderedPipeline,
+  producerCancelPipeline,
+  producerCollectPipeline,
   producerPipeline,
   retryPipeline,
   type ConformanceState,
@@ -256,6 +258,56 @@ export function conformanceCases(options: ConformanceOptions): ConformanceCase[]
         assertAccounting(r);
       },
     ]);
+    for (const checkSignal of [true, false]) {
+      cases.push([
+        `cancels a run whose producer runs in the strategy (${checkSignal ? 'it watches ctx.signal' : 'it only awaits out.emit'})`,
+        async () => {
+          const controller = new AbortController();
+          const started = Date.now();
+          // Once items flow: the producer is running in its worker, not starting up.
+          let timer: NodeJS.Timeout | undefined;
+          const r = await run(producerCancelPipeline, {
+            state: state({ checkSignal }),
+            signal: controller.signal,
+            graceMs: 3000,
+            progressIntervalMs: 20,
+            progress: (e) => {
+              if (timer === undefined && (e.stages.sink?.done ?? 0) > 0) timer = setTimeout(() => controller.abort(), 100);
+            },
+          });
+          clearTimeout(timer);
+          assert.equal(r.status, 'cancelled');
+          assert.deepEqual(r.collected.events, ['afterRun']);
+          assert.ok((r.collected.out ?? []).length > 0, 'items flowed before the signal');
+          assert.equal(r.stats.stages.source!.cancelled, 1, 'the producer counts as cancelled, not failed');
+          assert.equal(r.errors.filter((e) => e.kind === 'item').length, 0, 'a cancelled producer is not an error');
+          // It stopped at the signal, not after the grace period.
+          assert.ok(Date.now() - started < 20_000, 'cancellation did not hang');
+          assertAccounting(r);
+        },
+      ]);
+    }
+    if (strategy.isolated) {
+      cases.push([
+        'fails a producer that collects a value that cannot cross, naming stage and path',
+        async () => {
+          const ok = await run(producerCollectPipeline, { state: state({ count: 5 }) });
+          assert.deepEqual(ok.collected.first, [{ client: 'plain' }]);
+          assert.deepEqual(sorted(ok.collected.out), range(5));
+          const r = await run(producerCollectPipeline, { state: state({ count: 5, collectUncloneable: true }) });
+          assert.equal(r.status, 'completed');
+          assert.equal(r.collected.first, undefined, 'the value did not arrive');
+          assert.equal(r.stats.stages.source!.failed, 1);
+          const errors = r.errors.filter((e) => e.kind === 'item');
+          assert.equal(errors.length, 1);
+          assert.equal(errors[0]!.stage, 'source');
+          assert.equal((errors[0]!.error as Error & { code?: string }).code, 'ERR_MINIGUN_UNCLONEABLE');
+          assert.match(errors[0]!.message, /"source"/);
+          assert.match(errors[0]!.message, /the value collected under "first"\.client\.query is a function/);
+          assertAccounting(r);
+        },
+      ]);
+    }
   }
   const label = options.transport === undefined ? strategy.name : `${strategy.name} over ${options.transport.name}`;
   return cases.map(([name, fn]) => ({ name: `${label}: ${name}`, timeoutMs, run: fn }));

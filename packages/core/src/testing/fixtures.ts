@@ -38,6 +38,10 @@ export interface ConformanceState {
   emitted: number;
   /** Set by the inline sink of the backpressure fixture: how many items it has received so far. */
   received: number;
+  /** The endless producer under test stops when ctx.signal aborts (else it only sees its emits fail). */
+  checkSignal?: boolean;
+  /** The producer of the collect fixture collects a value that cannot cross (made where it runs). */
+  collectUncloneable?: boolean;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -171,6 +175,34 @@ export const cancelPipeline = pipeline<ConformanceState>('conformance-cancel', {
 });
 
 /**
+ * An endless producer running in the strategy under test, for cancellation: it either watches ctx.signal or
+ * only meets its emits failing once the run stops.
+ */
+export const producerCancelPipeline = pipeline<ConformanceState>('conformance-producer-cancel', { module }, (p) => {
+  p.context(TARGET_CONTEXT, { strategy: CONFORMANCE_STRATEGY });
+  p.producer('source', target(), async (out, ctx) => {
+    for (let i = 0; !(ctx.state.checkSignal === true && ctx.signal.aborted); i++) await out.emit(i);
+  });
+  p.consumer('sink', { queueSize: 8 }, async (n: number, _out, ctx) => {
+    await sleep(2);
+    ctx.collect('out', n);
+  });
+  p.afterRun((ctx) => ctx.collect('events', 'afterRun'));
+});
+
+/** A producer in the strategy under test that collects once (maybe a client object), then emits `count` items. */
+export const producerCollectPipeline = pipeline<ConformanceState>('conformance-producer-collect', { module }, (p) => {
+  p.context(TARGET_CONTEXT, { strategy: CONFORMANCE_STRATEGY });
+  p.producer('source', target(), async (out, ctx) => {
+    ctx.collect('first', ctx.state.collectUncloneable === true ? { client: { query: () => 1 } } : { client: 'plain' });
+    for (let i = 0; i < ctx.state.count; i++) await out.emit(i);
+  });
+  p.consumer('sink', (n: number, _out, ctx) => {
+    ctx.collect('out', n);
+  });
+});
+
+/**
  * Each fixture again, with the stage under test on the transport `CONFORMANCE_TRANSPORT`: exported (not
  * built by the suite at run time) so that workers importing this module find them by name.
  */
@@ -183,6 +215,8 @@ export const hooksPipelineViaTransport = viaTransport(hooksPipeline);
 export const backpressurePipelineViaTransport = viaTransport(backpressurePipeline);
 export const producerPipelineViaTransport = viaTransport(producerPipeline);
 export const cancelPipelineViaTransport = viaTransport(cancelPipeline);
+export const producerCancelPipelineViaTransport = viaTransport(producerCancelPipeline);
+export const producerCollectPipelineViaTransport = viaTransport(producerCollectPipeline);
 
 /** The transport variant of each fixture. */
 export const VIA_TRANSPORT = new Map<Pipeline<ConformanceState>, Pipeline<ConformanceState>>([
@@ -193,4 +227,6 @@ export const VIA_TRANSPORT = new Map<Pipeline<ConformanceState>, Pipeline<Confor
   [backpressurePipeline, backpressurePipelineViaTransport],
   [producerPipeline, producerPipelineViaTransport],
   [cancelPipeline, cancelPipelineViaTransport],
+  [producerCancelPipeline, producerCancelPipelineViaTransport],
+  [producerCollectPipeline, producerCollectPipelineViaTransport],
 ]);

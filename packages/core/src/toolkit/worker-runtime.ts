@@ -14,7 +14,8 @@ import { assertCloneable } from './cloneable.js';
 import { findPipeline, findStage, importPipelineModule } from './locate.js';
 import { markMinigunWorker } from './in-worker.js';
 import { currentThreadId } from './thread-id.js';
-import { PRODUCER_WINDOW, type HookReport, type InputOutcome, type WorkerSetup } from './protocol.js';
+import type { HookReport, InputOutcome, WorkerSetup } from './protocol.js';
+import { CreditWindow } from './producer-flow.js';
 import { serializeError } from './serialize-error.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
@@ -31,8 +32,8 @@ export interface PreparedStage {
 
 export class WorkerRuntime {
   private readonly controller = new AbortController();
-  private credit = PRODUCER_WINDOW;
-  private creditWaiters: Array<() => void> = [];
+  /** Producer flow control: emissions in flight to the parent. */
+  private readonly window = new CreditWindow();
   /** The worker half of the stage's transport, when it has one (loaded once, on first use). */
   private writer?: Promise<TransportWriter>;
 
@@ -145,6 +146,7 @@ export class WorkerRuntime {
       const value = await (this.stage.fn as AnyFn)(
         input,
         this.output(push),
+        // A collect that cannot be written is recorded in `lost` by `push`, and fails the attempt below.
         this.context((key, v) => void push({ kind: 'collect', key, value: v }).catch(() => undefined)),
       );
       if (value !== undefined && this.stage.kind === 'processor') await push({ kind: 'emit', item: value });
@@ -158,28 +160,45 @@ export class WorkerRuntime {
     }
   }
 
-  /** Runs a producer; `send` carries each emission to the parent, which grants credit as it accepts them. */
+  /**
+   * Runs a producer; `send` carries each emission to the parent, which grants credit as it accepts them.
+   * A collected value that cannot cross throws at the `ctx.collect` call and fails the producer even if the
+   * stage catches it (like a record a transport could not take); once the run is cancelled, `out.emit`
+   * rejects with `ERR_MINIGUN_CANCELLED`, which ends the producer's loop.
+   */
   async produce(send: (e: Emission) => void): Promise<void> {
+    let failure: { error: unknown } | undefined;
     const emit = async (e: Emission): Promise<void> => {
+      if (failure !== undefined) throw failure.error;
       this.checked([e]);
-      while (this.credit <= 0) await new Promise<void>((resolve) => this.creditWaiters.push(resolve));
-      this.credit--;
+      const wait = this.window.take();
+      if (wait !== undefined) await wait;
       send(e);
     };
-    const ctx = this.context((key, value) => void emit({ kind: 'collect', key, value }));
+    const ctx = this.context((key, value) => {
+      const e: Emission = { kind: 'collect', key, value };
+      try {
+        this.checked([e]);
+      } catch (error) {
+        failure ??= { error };
+        throw error;
+      }
+      // Only a cancelled run refuses it, and then the producer ends as cancelled: record why.
+      emit(e).catch((error: unknown) => {
+        failure ??= { error };
+      });
+    });
     const result = await (this.stage.fn as AnyFn)(this.output(emit), ctx);
     if (result !== null && typeof result === 'object') {
       if (Symbol.asyncIterator in result) for await (const item of result as AsyncIterable<unknown>) await emit({ kind: 'emit', item });
       else if (Symbol.iterator in result) for (const item of result as Iterable<unknown>) await emit({ kind: 'emit', item });
     }
+    if (failure !== undefined) throw failure.error;
   }
 
   /** The parent accepted `n` more producer emissions. */
   grant(n: number): void {
-    this.credit += n;
-    const waiters = this.creditWaiters;
-    this.creditWaiters = [];
-    for (const w of waiters) w();
+    this.window.grant(n);
   }
 
   /** Lets the transport's worker half release what it holds (the worker is shutting down). */
@@ -187,8 +206,13 @@ export class WorkerRuntime {
     if (this.writer !== undefined) await (await this.writer.catch(() => undefined))?.close?.();
   }
 
+  /** The run was cancelled (or aborted): ctx.signal aborts, and a producer's emits reject from now on. */
   cancel(): void {
-    this.controller.abort(new MinigunError(ErrorCodes.CANCELLED, `Run of pipeline "${this.setup.pipeline}" was cancelled.`));
+    const { pipeline, stage } = this.where;
+    this.controller.abort(new MinigunError(ErrorCodes.CANCELLED, `Run of pipeline "${pipeline}" was cancelled.`, { pipeline, stage }));
+    this.window.close(
+      new MinigunError(ErrorCodes.CANCELLED, `Run of pipeline "${pipeline}" was stopped; stage "${stage}" can no longer emit.`, { pipeline, stage }),
+    );
   }
 
   private transportWriter(): Promise<TransportWriter> {
@@ -223,7 +247,8 @@ export class WorkerRuntime {
         this.checkRoute(name);
         return { emit: (item) => push({ kind: 'emit', item, to: name }) };
       },
-      // Checked here, where the stage called it; the parent records it for progress.
+      // Checked here, where the stage called it; the parent records it for progress. A total that cannot be
+      // sent is already recorded as the attempt's failure by `push` (or the run stopped): nothing to add.
       total: (n) => void push({ kind: 'total', n: checkTotal(n, this.setup.pipeline, this.stage.name) }).catch(() => undefined),
     };
   }

@@ -12,7 +12,7 @@ import { BroadcastChannel, MessageChannel, receiveMessageOnPort, type MessagePor
 import { fileURLToPath } from 'node:url';
 import { StaticPool } from 'node-worker-threads-pool';
 import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost } from '@minigun/core';
-import { assertCloneable, deliverHookReport, deserializeError, emissionsOf, forkSetup, type WorkerSetup } from '@minigun/core/toolkit';
+import { ProducerFeed, assertCloneable, deliverHookReport, deserializeError, emissionsOf, forkSetup, type WorkerSetup } from '@minigun/core/toolkit';
 import type { PortMessage, WtpReply, WtpTask } from './messages.js';
 
 const WORKER_FILE = fileURLToPath(new URL('../worker.mjs', import.meta.url));
@@ -72,28 +72,28 @@ export class WtpExecutor implements StageExecutor {
     // The port is transferred with the task, so the task cannot be sent twice: bring a setup along at once.
     const setup = await this.setupFor();
     const { port1, port2 } = new MessageChannel();
-    let received = 0;
-    let chain: Promise<void> = Promise.resolve();
+    // Delivers in order; each accepted emission gives the worker one more credit (backpressure).
+    const feed = new ProducerFeed(emit, (n) => port1.postMessage({ t: 'credit', n } satisfies PortMessage));
     const onMessage = (m: PortMessage): void => {
-      if (m.t !== 'emission') return;
-      received++;
-      // Deliver in order; each accepted emission gives the worker one more credit (backpressure).
-      chain = chain.then(() => emit(m.emission)).then(() => port1.postMessage({ t: 'credit', n: 1 } satisfies PortMessage));
+      if (m.t === 'emission') feed.push(m.emission);
     };
     port1.on('message', onMessage);
     try {
-      const reply = await this.run({ key: this.key, setup, message: { t: 'produce' }, port: port2 }, port2);
-      // Emissions still on their way when the reply arrived (another channel): take them now.
-      for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1)) onMessage(m.message as PortMessage);
+      const reply = await feed.settle(
+        this.run({ key: this.key, setup, message: { t: 'produce' }, port: port2 }, port2).then((r) => {
+          // Emissions still on their way when the reply arrived (another channel): take them now.
+          for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1)) onMessage(m.message as PortMessage);
+          return r;
+        }),
+      );
       this.settleSetup(setup, reply);
       if (reply.t === 'fatal') throw deserializeError(reply.error);
       if (reply.t !== 'produced') throw this.protocolError(reply.t);
-      await chain;
       if (reply.error !== undefined) throw deserializeError(reply.error);
-      if (received !== reply.emitted)
+      if (feed.count !== reply.emitted)
         throw new MinigunError(
           ErrorCodes.RUN_FAILED,
-          `Producer "${this.host.stage.stage}" (strategy wtp) sent ${reply.emitted} items but ${received} arrived.`,
+          `Producer "${this.host.stage.stage}" (strategy wtp) sent ${reply.emitted} items but ${feed.count} arrived.`,
           this.where,
         );
     } finally {
