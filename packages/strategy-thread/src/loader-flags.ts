@@ -5,17 +5,10 @@
  * privatenumber/tsx#354; test runners add their own, vitest-dev/vitest#6040). A worker imports a TypeScript
  * pipeline module by registering tsx itself (see @minigun/core/toolkit); plain JavaScript needs no loader.
  */
-const PASSED_ON = [
-  '--conditions',
-  '-C',
-  '--enable-source-maps',
-  '--no-warnings',
-  '--no-deprecation',
-  '--trace-warnings',
-  '--stack-trace-limit',
-  '--experimental-vm-modules',
-];
-const WITH_VALUE = new Set(['--conditions', '-C', '--stack-trace-limit']);
+const PASSED_ON = ['--conditions', '-C', '--enable-source-maps', '--no-warnings', '--no-deprecation', '--trace-warnings', '--experimental-vm-modules'];
+// V8 options such as --stack-trace-limit are not passed: they are per process (a worker thread already runs
+// with them), and Node refuses them in a Worker's execArgv.
+const WITH_VALUE = new Set(['--conditions', '-C']);
 
 export function workerExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
   const out: string[] = [];

@@ -47,6 +47,19 @@ export function createContext<S>(parts: ContextParts<S>, stage?: string): RunCon
  * Keeps failed inputs in `errors` without holding huge values: small values are kept as they are, large
  * ones are replaced by a summary string.
  */
+/** A JSON replacer that writes cycles as "[Circular]" and bigints as "12n". */
+function showable(): (key: string, value: unknown) => unknown {
+  const seen = new WeakSet<object>();
+  return (_key, value) => {
+    if (typeof value === 'bigint') return `${value}n`;
+    if (value !== null && typeof value === 'object') {
+      if (seen.has(value)) return '[Circular]';
+      seen.add(value);
+    }
+    return value;
+  };
+}
+
 export function boundInput(input: unknown, maxChars: number): unknown {
   if (input === null || typeof input !== 'object') {
     if (typeof input === 'string' && input.length > maxChars) return `${input.slice(0, maxChars)}… (${input.length} chars)`;
@@ -56,7 +69,12 @@ export function boundInput(input: unknown, maxChars: number): unknown {
   try {
     text = JSON.stringify(input);
   } catch {
-    return input;
+    // Not JSON as it is (a cycle, a bigint): measure it in a form that shows them, so a large one is still cut.
+    try {
+      text = JSON.stringify(input, showable());
+    } catch (error) {
+      return `[${Array.isArray(input) ? 'array' : 'object'} that cannot be shown: ${(error as Error).message}]`;
+    }
   }
   if (text === undefined || text.length <= maxChars) return input;
   const kind = Array.isArray(input) ? `array of ${input.length}` : 'object';

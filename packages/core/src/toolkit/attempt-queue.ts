@@ -3,6 +3,7 @@
  * in chunks sized by the AdaptiveChunker, and each input of a chunk settles on its own outcome (so errors and
  * retries stay exact when several inputs share a message).
  */
+import { ErrorCodes, MinigunError } from '../errors.js';
 import type { Emission } from '../strategy/strategy.js';
 import { AdaptiveChunker } from './chunker.js';
 import type { InputOutcome } from './protocol.js';
@@ -75,7 +76,13 @@ export class AttemptQueue {
     this.chunker.record(chunk.length, elapsedMs);
     chunk.forEach((a, i) => {
       const o = outcomes[i];
-      if (o === undefined) a.reject(new Error('The worker returned no outcome for this input.'));
+      if (o === undefined)
+        a.reject(
+          new MinigunError(
+            ErrorCodes.RUN_FAILED,
+            `A worker answered a chunk of ${chunk.length} input(s) with ${outcomes.length} outcome(s): this input got no outcome (a strategy fault).`,
+          ),
+        );
       else if (!o.ok) a.reject(deserializeError(o.error));
       else {
         try {

@@ -43,7 +43,7 @@ export function findUncloneable(value: unknown, root: string): Uncloneable | und
     if (v instanceof Map) {
       let i = 0;
       for (const [k, item] of v) {
-        const found = visit(k, `${path}.<key ${i}>`) ?? visit(item, `${path}.get(${typeof k === 'string' ? JSON.stringify(k) : i})`);
+        const found = visit(k, `${path}.<key ${i}>`) ?? visit(item, mapValuePath(path, k, i));
         if (found !== undefined) return found;
         i++;
       }
@@ -72,6 +72,14 @@ export function findUncloneable(value: unknown, root: string): Uncloneable | und
     return undefined;
   };
   return visit(value, root);
+}
+
+/** `.get("k")` / `.get(7)` for keys that can be written down, `.<value i>` (the i-th entry) for object keys. */
+function mapValuePath(path: string, key: unknown, index: number): string {
+  if (typeof key === 'string') return `${path}.get(${JSON.stringify(key)})`;
+  if (key === null || typeof key === 'number' || typeof key === 'boolean' || key === undefined) return `${path}.get(${String(key)})`;
+  if (typeof key === 'bigint') return `${path}.get(${key}n)`;
+  return `${path}.<value ${index}>`;
 }
 
 function hasMethods(proto: object): boolean {

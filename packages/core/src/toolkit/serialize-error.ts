@@ -26,18 +26,30 @@ export function serializeError(value: unknown, depth = 0): SerializedError {
     const message = typeof value === 'string' ? value : `Non-error value thrown: ${describe(value)}`;
     return { name: 'Error', message };
   }
+  // Fields are read defensively: an error may have getters that throw (a closed connection's details).
+  const read = (key: string): unknown => {
+    try {
+      return (value as unknown as Record<string, unknown>)[key];
+    } catch {
+      return undefined; // a field that cannot be read is left out, like a field that cannot be copied
+    }
+  };
   const props: Record<string, unknown> = {};
+  const code = read('code');
   for (const key of Object.keys(value)) {
-    if (key === 'cause' || key === 'code') continue;
-    const v = (value as unknown as Record<string, unknown>)[key];
+    // A string code travels as `code`; any other primitive code (a driver's error number) as a field.
+    if (key === 'cause' || (key === 'code' && typeof code === 'string')) continue;
+    const v = read(key);
     if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) props[key] = v;
   }
-  const code = (value as { code?: unknown }).code;
-  const cause = (value as { cause?: unknown }).cause;
+  const cause = read('cause');
+  const name = read('name');
+  const message = read('message');
+  const stack = read('stack');
   return {
-    name: value.name,
-    message: value.message,
-    stack: value.stack,
+    name: typeof name === 'string' ? name : 'Error',
+    message: typeof message === 'string' ? message : describe(message),
+    ...(typeof stack === 'string' ? { stack } : {}),
     ...(typeof code === 'string' ? { code } : {}),
     ...(cause !== undefined && depth < 5 ? { cause: serializeError(cause, depth + 1) } : {}),
     ...(Object.keys(props).length > 0 ? { props } : {}),
@@ -55,10 +67,17 @@ export function deserializeError(data: SerializedError): Error {
   return error;
 }
 
+/** A readable text for any thrown value; never throws (cycles, objects without a prototype, bigints). */
 function describe(value: unknown): string {
   try {
-    return JSON.stringify(value) ?? String(value);
+    const json = JSON.stringify(value);
+    if (json !== undefined) return json;
   } catch {
+    // not JSON (a cycle, a bigint): the forms below
+  }
+  try {
     return String(value);
+  } catch {
+    return Object.prototype.toString.call(value); // no toString at all (Object.create(null))
   }
 }
