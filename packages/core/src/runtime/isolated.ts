@@ -8,20 +8,18 @@ import type { Emission } from '../strategy/strategy.js';
 import { CHANNEL_TRANSPORT, type Registry } from '../strategy/registry.js';
 import { toError } from '../errors.js';
 import type { RunError } from '../types.js';
-import type { RunPort } from './run-port.js';
+import { holdOrdered, type OrderedRun } from './output.js';
+import { deliverStream, isStream, type StreamRun } from './streamed.js';
 import type { HeldEmit, StageNode } from './stage-node.js';
 import { createStrategyHost, openTransport, stageInfo, type HostDeps } from './strategy-host.js';
 
 /** What an isolated attempt needs beyond `RunPort`: the run's signal, collecting, and how a processor's attempt ends. */
-export interface IsolatedRun extends RunPort {
+export interface IsolatedRun extends StreamRun, OrderedRun {
   readonly signal: AbortSignal;
-  collect(key: string, value: unknown): void;
   /** An attempt succeeded: its emits are delivered (ordered output: once every earlier input was released). */
   succeeded(node: StageNode, item: unknown, value: unknown, t0: number, noEmits: boolean, hold: HeldEmit[] | undefined, seq: number): void;
   /** An attempt failed: retried, or recorded (and the input released). */
   failed(node: StageNode, item: unknown, attempt: number, seq: number, thrown: unknown, t0: number): void;
-  /** An input is over: its slot is freed. */
-  release(node: StageNode): void;
   /** An internal fault: the run fails. */
   fault(e: unknown): void;
 }
@@ -82,20 +80,21 @@ export function attemptIsolated(run: IsolatedRun, node: StageNode, item: unknown
     .then(
       async (emissions) => {
         if (run.ended) return;
-        if (seq < 0 && !Array.isArray(emissions) && Symbol.asyncIterator in emissions) {
-          await deliverStreamed(run, node, item, emissions as AsyncIterable<Emission>, t0);
+        if (isStream(emissions)) {
+          // Read back from a transport: streamed when delivered, never held whole (ordered: when its turn comes).
+          if (t0 !== 0) node.counters.latency.add(performance.now() - t0);
+          if (seq >= 0) return holdOrdered(run, node, seq, { stream: emissions, item });
+          await deliverStream(run, node, item, emissions);
+          run.release(node);
           return;
         }
         // All or nothing: the attempt succeeded, so its emissions are delivered now, in order.
         const hold: HeldEmit[] = [];
-        const take = (e: Emission): void => {
+        for (const e of emissions) {
           if (e.kind === 'collect') run.collect(e.key, e.value);
           else if (e.kind === 'total') node.counters.total = e.n;
           else hold.push({ item: e.item, to: e.to === undefined ? undefined : run.route(node, e.to) });
-        };
-        // Arrays (the usual case) without a microtask per emission; async iterables (e.g. read from disk) streamed.
-        if (Array.isArray(emissions)) for (const e of emissions as Emission[]) take(e);
-        else for await (const e of emissions as AsyncIterable<Emission>) take(e);
+        }
         if (seq >= 0) {
           run.succeeded(node, item, undefined, t0, hold.length === 0, hold, seq);
           return;
@@ -106,6 +105,7 @@ export function attemptIsolated(run: IsolatedRun, node: StageNode, item: unknown
         for (const e of hold) {
           if (run.stopping) break;
           const wait = e.to === undefined ? run.emitFrom(node, e.item) : run.emitTo(node, e.to, e.item);
+          // A refused emit means the run is stopping: the loop ends at the next check.
           if (wait !== undefined) await wait.catch(() => undefined);
         }
         run.release(node);
@@ -113,42 +113,6 @@ export function attemptIsolated(run: IsolatedRun, node: StageNode, item: unknown
       (e: unknown) => run.failed(node, item, attempt, seq, e, t0),
     )
     .catch((e: unknown) => run.fault(e));
-}
-
-/**
- * The emissions of a successful attempt read back from a transport: delivered as they are read, with
- * backpressure, so a large output is never held whole. A read that fails part-way fails the input without
- * a retry (what was read is already delivered; a retry would deliver it twice).
- */
-async function deliverStreamed(run: IsolatedRun, node: StageNode, item: unknown, emissions: AsyncIterable<Emission>, t0: number): Promise<void> {
-  if (t0 !== 0) node.counters.latency.add(performance.now() - t0);
-  let emitted = 0;
-  try {
-    for await (const e of emissions) {
-      if (run.stopping || run.ended) break;
-      if (e.kind === 'collect') {
-        run.collect(e.key, e.value);
-        continue;
-      }
-      if (e.kind === 'total') {
-        node.counters.total = e.n;
-        continue;
-      }
-      emitted++;
-      const wait = e.to === undefined ? run.emitFrom(node, e.item) : run.emitTo(node, run.route(node, e.to), e.item);
-      if (wait !== undefined) await wait.catch(() => undefined);
-    }
-  } catch (error) {
-    if (run.ended) return;
-    node.counters.failed++;
-    run.recordItemError(node, item, toError(error), 1);
-    run.release(node);
-    return;
-  }
-  if (run.ended) return;
-  node.counters.done++;
-  if (emitted === 0 && node.targets.length > 0) node.counters.filtered++;
-  run.release(node);
 }
 
 /** A producer run by its executor: its emissions are delivered (with backpressure) as they come. */

@@ -6,12 +6,13 @@
 import type { Output } from '../types.js';
 import { announceTotal } from './progress.js';
 import type { RunPort } from './run-port.js';
-import type { HeldEmit, StageNode } from './stage-node.js';
+import type { HeldEmit, HeldOutput, StageNode } from './stage-node.js';
+import { deliverStream, isHeldStream, type StreamRun } from './streamed.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
-/** What ordered output needs beyond `RunPort`: the end of an input. */
-export interface OrderedRun extends RunPort {
+/** What ordered output needs beyond `RunPort`: the end of an input, and what a held stream delivers. */
+export interface OrderedRun extends StreamRun {
   /** An input is over: its slot is freed. */
   release(node: StageNode): void;
 }
@@ -49,22 +50,29 @@ export function createOutput(run: RunPort, node: StageNode, hold: HeldEmit[] | u
   return out;
 }
 
-/** Ordered output: hold each input's emits (`null`: it failed) until every earlier input has been released. */
-export function holdOrdered(run: OrderedRun, node: StageNode, seq: number, emits: HeldEmit[] | null): void {
-  node.held.set(seq, emits);
+/**
+ * Ordered output: hold each input's output until every earlier input has been released: its emits, `null`
+ * when it failed, or the stream its emits are read from (read only when its turn comes).
+ */
+export function holdOrdered(run: OrderedRun, node: StageNode, seq: number, output: HeldOutput): void {
+  node.held.set(seq, output);
   if (!node.releasing) void releaseOrdered(run, node);
 }
 
 async function releaseOrdered(run: OrderedRun, node: StageNode): Promise<void> {
   node.releasing = true;
   while (node.held.has(node.releaseSeq) && !run.ended) {
-    const emits = node.held.get(node.releaseSeq);
+    const output = node.held.get(node.releaseSeq)!;
     node.held.delete(node.releaseSeq);
     node.releaseSeq++;
-    for (const e of emits ?? []) {
-      if (run.stopping) break;
-      const wait = e.to === undefined ? run.emitFrom(node, e.item) : run.emitTo(node, e.to, e.item);
-      if (wait !== undefined) await wait.catch(() => undefined);
+    if (isHeldStream(output)) await deliverStream(run, node, output.item, output.stream);
+    else {
+      for (const e of output ?? []) {
+        if (run.stopping) break;
+        const wait = e.to === undefined ? run.emitFrom(node, e.item) : run.emitTo(node, e.to, e.item);
+        // A refused emit means the run is stopping: the loop ends at the next check.
+        if (wait !== undefined) await wait.catch(() => undefined);
+      }
     }
     run.release(node);
   }

@@ -17,8 +17,10 @@ export function runProducer(run: IsolatedRun, node: StageNode): void {
   const finish = (error?: unknown): void => {
     if (run.ended) return;
     node.active--;
-    if (error === undefined) node.counters.done++;
-    else if (run.stopping) node.counters.cancelled++;
+    // A producer still running when the run stopped is unfinished, whether it then returned (it watched
+    // ctx.signal) or threw (its emit was refused): cancelled, in every strategy.
+    if (run.stopping) node.counters.cancelled++;
+    else if (error === undefined) node.counters.done++;
     else {
       node.counters.failed++;
       run.recordItemError(node, undefined, toError(error), 1);

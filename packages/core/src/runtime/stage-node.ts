@@ -4,6 +4,7 @@ import type { OpenTransport, StageExecutor } from '../strategy/strategy.js';
 import type { Output, RunContext, WorkerInfo } from '../types.js';
 import { Deque } from './deque.js';
 import { StageCounters, type StageShape } from './stats.js';
+import type { HeldStream } from './streamed.js';
 
 /** An emit held back (ordered output, isolated attempts) until it may be delivered. */
 export interface HeldEmit {
@@ -11,6 +12,9 @@ export interface HeldEmit {
   readonly to?: readonly StageNode[];
   readonly item: unknown;
 }
+
+/** What ordered output holds for an input: its emits, `null` when it failed, or the stream to read them from. */
+export type HeldOutput = HeldEmit[] | null | HeldStream;
 
 export interface AccumulatorBuffer {
   items: unknown[];
@@ -59,7 +63,7 @@ export class StageNode implements StageShape {
   // ordered output
   nextSeq = 0;
   releaseSeq = 0;
-  readonly held = new Map<number, HeldEmit[] | null>();
+  readonly held = new Map<number, HeldOutput>();
   releasing = false;
 
   // accumulators
