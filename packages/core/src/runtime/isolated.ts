@@ -4,7 +4,6 @@
  * stream) of emissions, delivered only once the attempt has succeeded. Kept apart from inline processing,
  * which is the hot path: an isolated input costs a round trip anyway, so this code may await freely.
  */
-import type { Emission } from '../strategy/strategy.js';
 import { CHANNEL_TRANSPORT, type Registry } from '../strategy/registry.js';
 import { toError } from '../errors.js';
 import type { RunError } from '../types.js';
