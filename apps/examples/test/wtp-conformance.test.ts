@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { conformanceCases } from '@minigun/core/testing';
 import { tempfileTransport } from '@minigun/ipc-tempfile';
 import { wtpStrategy } from '../plugins/wtp/src/index.ts';
@@ -11,4 +11,11 @@ describe('conformance: wtp (node-worker-threads-pool)', () => {
 
 describe('conformance: wtp over tempfile', () => {
   for (const c of conformanceCases({ strategy: wtpStrategy(), transport: tempfileTransport(), timeoutMs: 60_000 })) it(c.name, c.run, c.timeoutMs);
+});
+
+describe('wtp: factory options', () => {
+  it('refuses a bad or unknown option when the factory is called', () => {
+    expect(() => wtpStrategy({ resourceLimits: { maxOldGenerationSizeMb: -1 } })).toThrow(/wtpStrategy\(\): option resourceLimits must be/);
+    expect(() => wtpStrategy({ size: 4 } as never)).toThrow(/wtpStrategy\(\) has no option "size"/);
+  });
 });

@@ -6,8 +6,9 @@ import { ErrorCodes, MinigunError } from './errors.js';
 import { Run } from './runtime/run.js';
 import { inMinigunWorker } from './toolkit/in-worker.js';
 import { PIPELINE_BRAND, canImportInWorker } from './toolkit/locate.js';
-import { defaultRegistry, type Registry } from './strategy/registry.js';
-import type { PipelineOptions, RunOptions, RunResult, StageKind } from './types.js';
+import { CHANNEL_TRANSPORT, defaultRegistry, type Registry } from './strategy/registry.js';
+import type { PipelineOptions, RunOptions, RunResult, StageKind, StageOptions } from './types.js';
+import { checkOptionValues } from './definition/options.js';
 
 export type DefineFn<S> = (p: PipelineBuilder<S>) => void;
 
@@ -97,6 +98,14 @@ export class Pipeline<S = unknown> {
       }
       const transport = s.options.transport;
       if (transport !== undefined && !registry.hasTransport(transport)) throw registry.unknownTransport(transport, this.name, s.name);
+      // A transport carries emits out of isolated workers; inherited from a context it does not apply here.
+      if (!strategy.isolated && s.own.transport !== undefined && s.own.transport !== CHANNEL_TRANSPORT) {
+        throw new MinigunError(
+          ErrorCodes.INVALID_OPTION,
+          `Stage "${s.name}" of pipeline "${this.name}" has transport "${s.own.transport}", but its strategy "${strategy.name}" runs it in this process, where nothing is carried out of a worker. Remove the transport, or run the stage in an isolated strategy (thread, cow-fork, ipc-fork, …).`,
+          { pipeline: this.name, stage: s.name },
+        );
+      }
       strategy.validate?.({ pipeline: this.name, stage: s.name, kind: s.kind, module: this.module, options: s.options });
     }
   }
@@ -111,7 +120,10 @@ export class Pipeline<S = unknown> {
     const [options, define] = typeof a === 'function' ? [{} as PipelineOptions<S2>, a] : [a ?? {}, b];
     checkPipelineName(name);
     const def = copyDefinition(this.definition, name, options.module);
-    if (options.defaults !== undefined) def.defaults = { ...def.defaults, ...(options.defaults as object) };
+    if (options.defaults !== undefined) {
+      checkOptionValues(name, `the defaults of pipeline "${name}"`, options.defaults as StageOptions<never>);
+      def.defaults = { ...def.defaults, ...(options.defaults as object) };
+    }
     if (typeof define !== 'function')
       throw new MinigunError(ErrorCodes.INVALID_OPTION, `extend("${name}") of pipeline "${this.name}" needs a define function (p) => { … }.`);
     define(new PipelineBuilder<S2>(def, name));
@@ -142,6 +154,7 @@ export function pipeline<S = unknown>(name: string, a: PipelineOptions<S> | Defi
   if (options.module !== undefined && typeof options.module !== 'string') {
     throw new MinigunError(ErrorCodes.INVALID_OPTION, `pipeline("${name}"): module must be a string (import.meta.url or __filename).`);
   }
+  if (options.defaults !== undefined) checkOptionValues(name, `the defaults of pipeline "${name}"`, options.defaults as StageOptions<never>);
   const def: Definition = {
     name,
     module: options.module,

@@ -16,3 +16,4 @@ export { ProducerFeed, CreditWindow } from './toolkit/producer-flow.js';
 export { forkSetup, deliverHookReport } from './toolkit/fork-setup.js';
 export { emissionsOf } from './toolkit/outcome.js';
 export { rejectCustomStage } from './toolkit/stage-kinds.js';
+export { checkFactoryOptions, optionRules, type OptionRule } from './toolkit/factory-options.js';

@@ -9,8 +9,8 @@
  *   const registry = new Registry().use(forkStrategies());
  *   // or: import '@minigun/strategy-fork/register';  (adds them to defaultRegistry)
  */
-import type { MinigunPlugin, Strategy } from '@minigun/core';
-import { rejectCustomStage } from '@minigun/core/toolkit';
+import { ErrorCodes, MinigunError, type MinigunPlugin, type Strategy } from '@minigun/core';
+import { checkFactoryOptions, optionRules, rejectCustomStage, type OptionRule } from '@minigun/core/toolkit';
 import { CowForkExecutor } from './cow-executor.js';
 import { IpcForkExecutor } from './ipc-executor.js';
 import { forkLauncher, type ChildLauncher, type ForkLauncherOptions } from './launcher.js';
@@ -18,38 +18,66 @@ import { forkLauncher, type ChildLauncher, type ForkLauncherOptions } from './la
 export { forkLauncher, type ChildLauncher, type ForkLauncherOptions } from './launcher.js';
 
 export interface ForkStrategyOptions {
-  /** `cow-fork`: children started ahead, waiting for an input. Default: the stage's concurrency. 0 disables. */
+  /**
+   * `cow-fork`: children started ahead, waiting for an input. A whole number from 0 (disables) to 256;
+   * default: the stage's concurrency.
+   */
   spares?: number;
-  /** `ipc-fork`: largest number of inputs sent to a child in one message (adaptive chunking). Default 64. */
+  /** `ipc-fork`: largest number of inputs sent to a child in one message (adaptive chunking). 1 to 10,000; default 64. */
   maxChunk?: number;
-  /** `ipc-fork`: replace a child after it ran this many inputs. */
+  /** `ipc-fork`: replace a child after it ran this many inputs (a whole number of at least 1). Default: never. */
   recycleAfter?: number;
-  /** `ipc-fork`: replace a child whose resident memory exceeds this many MB. */
+  /** `ipc-fork`: replace a child whose resident memory exceeds this many MB (above 0). Default: never. */
   maxRssMb?: number;
-  /** How long a child may take to exit when asked before it is killed (ms). Default 5000. */
+  /** How long a child may take to exit when asked before it is killed (ms, 0 to 2^31 - 1). Default 5000. */
   exitGraceMs?: number;
-  /** How children are started. Default: `forkLauncher()` (child_process.fork, advanced serialisation). */
+  /** How children are started. Default: `forkLauncher(fork)` (child_process.fork, advanced serialisation). */
   launcher?: ChildLauncher;
-  /** Options for the default launcher (execArgv, env). */
+  /** Options for the default launcher (execArgv, env); not with `launcher`, which starts children its own way. */
   fork?: ForkLauncherOptions;
 }
 
-/** The `cow-fork` strategy. */
-export function cowForkStrategy(options: ForkStrategyOptions = {}): Strategy {
+const COMMON = {
+  exitGraceMs: optionRules.milliseconds(),
+  launcher: optionRules.methods('start'),
+  fork: optionRules.object({ execArgv: optionRules.strings(), env: optionRules.object() }),
+};
+const COW_RULES = { ...COMMON, spares: optionRules.integer(0, 256) };
+const IPC_RULES = {
+  ...COMMON,
+  maxChunk: optionRules.integer(1, 10_000),
+  recycleAfter: optionRules.integer(1),
+  maxRssMb: optionRules.number(0, Number.MAX_VALUE, true),
+};
+const IPC_ONLY = 'it is an ipc-fork option (cow-fork runs one input per fresh child); give it to ipcForkStrategy() or forkStrategies()';
+const NOT_COW = { maxChunk: IPC_ONLY, recycleAfter: IPC_ONLY, maxRssMb: IPC_ONLY };
+const NOT_IPC = { spares: 'it is a cow-fork option (ipc-fork keeps its children for the run); give it to cowForkStrategy() or forkStrategies()' };
+
+/** Checks `options` against `rules` once, in the name of `factory`; `launcher` and `fork` exclude each other. */
+function check(factory: string, options: ForkStrategyOptions, rules: Record<string, OptionRule>, elsewhere: Record<string, string>): void {
+  checkFactoryOptions(factory, options, rules, elsewhere);
+  if (options.launcher !== undefined && options.fork !== undefined) {
+    throw new MinigunError(
+      ErrorCodes.INVALID_OPTION,
+      `${factory}: options launcher and fork exclude each other (fork configures the default launcher, which launcher replaces). Pass execArgv and env to your launcher instead.`,
+    );
+  }
+}
+
+function cowFork(options: ForkStrategyOptions): Strategy {
   const launcher = options.launcher ?? forkLauncher(options.fork);
   return {
     name: 'cow-fork',
     isolated: true,
     validate: (stage) => rejectCustomStage('cow-fork', stage),
     createExecutor: (host) =>
-      new CowForkExecutor(host, { launcher, spares: Math.max(0, options.spares ?? host.stage.options.concurrency), exitGraceMs: options.exitGraceMs ?? 5000 }),
+      new CowForkExecutor(host, { launcher, spares: options.spares ?? host.stage.options.concurrency, exitGraceMs: options.exitGraceMs ?? 5000 }),
   };
 }
 
-/** The `ipc-fork` strategy. */
-export function ipcForkStrategy(options: ForkStrategyOptions = {}): Strategy {
+function ipcFork(options: ForkStrategyOptions): Strategy {
   const launcher = options.launcher ?? forkLauncher(options.fork);
-  const maxChunk = Math.max(1, Math.floor(options.maxChunk ?? 64));
+  const maxChunk = options.maxChunk ?? 64;
   return {
     name: 'ipc-fork',
     isolated: true,
@@ -66,7 +94,20 @@ export function ipcForkStrategy(options: ForkStrategyOptions = {}): Strategy {
   };
 }
 
-/** The plugin: both strategies, for `registry.use(forkStrategies())`. */
+/** The `cow-fork` strategy (options: spares, exitGraceMs, launcher or fork). */
+export function cowForkStrategy(options: ForkStrategyOptions = {}): Strategy {
+  check('cowForkStrategy()', options, COW_RULES, NOT_COW);
+  return cowFork(options);
+}
+
+/** The `ipc-fork` strategy (options: maxChunk, recycleAfter, maxRssMb, exitGraceMs, launcher or fork). */
+export function ipcForkStrategy(options: ForkStrategyOptions = {}): Strategy {
+  check('ipcForkStrategy()', options, IPC_RULES, NOT_IPC);
+  return ipcFork(options);
+}
+
+/** The plugin: both strategies, for `registry.use(forkStrategies())`; each takes the options that are its own. */
 export function forkStrategies(options: ForkStrategyOptions = {}): MinigunPlugin {
-  return { name: '@minigun/strategy-fork', strategies: [cowForkStrategy(options), ipcForkStrategy(options)] };
+  check('forkStrategies()', options, { ...COW_RULES, ...IPC_RULES }, {});
+  return { name: '@minigun/strategy-fork', strategies: [cowFork(options), ipcFork(options)] };
 }

@@ -9,25 +9,35 @@
  *   // or: import '@minigun/strategy-thread/register';  (adds them to defaultRegistry)
  */
 import type { MinigunPlugin, Strategy } from '@minigun/core';
-import { rejectCustomStage } from '@minigun/core/toolkit';
+import { checkFactoryOptions, optionRules, rejectCustomStage } from '@minigun/core/toolkit';
 import type { ResourceLimits } from 'node:worker_threads';
 import { PoolExecutor } from './pool-executor.js';
 
 export interface ThreadStrategyOptions {
   /**
    * Largest number of inputs the `thread` strategy sends to a worker in one message when its queue is deep
-   * (adaptive chunking; each input still has its own outcome). Default 64; 1 disables chunking.
+   * (adaptive chunking; each input still has its own outcome). A whole number from 1 to 10,000; default 64;
+   * 1 disables chunking. Not an option of `thread-per-batch` (one input per fresh worker).
    */
   maxChunk?: number;
-  /** How long closing the pool may wait for workers to terminate (ms). Default 5000. */
+  /** How long closing the pool may wait for workers to terminate (ms, 0 to 2^31 - 1). Default 5000. */
   terminateTimeoutMs?: number;
-  /** Memory limits for each worker thread (a worker over them dies; its inputs fail or retry). */
+  /** Memory limits for each worker thread, in MB (a worker over them dies; its inputs fail or retry). */
   resourceLimits?: ResourceLimits;
 }
 
+const limitMb = optionRules.number(0, Number.MAX_VALUE, true);
+const RULES = {
+  maxChunk: optionRules.integer(1, 10_000),
+  terminateTimeoutMs: optionRules.milliseconds(),
+  resourceLimits: optionRules.object({ maxOldGenerationSizeMb: limitMb, maxYoungGenerationSizeMb: limitMb, codeRangeSizeMb: limitMb, stackSizeMb: limitMb }),
+};
+const { maxChunk: _maxChunk, ...PER_BATCH_RULES } = RULES;
+const NOT_PER_BATCH = { maxChunk: 'it is an option of the thread strategy (thread-per-batch gives each fresh worker one input)' };
+
 function createStrategy(name: 'thread' | 'thread-per-batch', options: ThreadStrategyOptions): Strategy {
   const perInput = name === 'thread-per-batch';
-  const maxChunk = Math.max(1, Math.floor(options.maxChunk ?? 64));
+  const maxChunk = options.maxChunk ?? 64;
   return {
     name,
     isolated: true,
@@ -41,15 +51,19 @@ function createStrategy(name: 'thread' | 'thread-per-batch', options: ThreadStra
 
 /** The `thread` strategy with the given options. */
 export function threadStrategy(options: ThreadStrategyOptions = {}): Strategy {
+  checkFactoryOptions('threadStrategy()', options, RULES);
   return createStrategy('thread', options);
 }
 
-/** The `thread-per-batch` strategy with the given options. */
-export function threadPerBatchStrategy(options: ThreadStrategyOptions = {}): Strategy {
+/** The `thread-per-batch` strategy with the given options (all but `maxChunk`). */
+export function threadPerBatchStrategy(options: Omit<ThreadStrategyOptions, 'maxChunk'> = {}): Strategy {
+  checkFactoryOptions('threadPerBatchStrategy()', options, PER_BATCH_RULES, NOT_PER_BATCH);
   return createStrategy('thread-per-batch', options);
 }
 
-/** The plugin: both strategies, for `registry.use(threadStrategies())`. */
+/** The plugin: both strategies, for `registry.use(threadStrategies())`. `maxChunk` applies to `thread`. */
 export function threadStrategies(options: ThreadStrategyOptions = {}): MinigunPlugin {
-  return { name: '@minigun/strategy-thread', strategies: [threadStrategy(options), threadPerBatchStrategy(options)] };
+  checkFactoryOptions('threadStrategies()', options, RULES);
+  const { maxChunk: _chunk, ...perBatch } = options;
+  return { name: '@minigun/strategy-thread', strategies: [createStrategy('thread', options), createStrategy('thread-per-batch', perBatch)] };
 }

@@ -21,7 +21,7 @@ import type {
   StageOptions,
 } from '../types.js';
 import type { Definition, GroupDraft, StageFn, UnitDraft } from './definition.js';
-import { invalid, positiveInt } from './options.js';
+import { checkOptionValues, invalid, positiveInt } from './options.js';
 
 /** Something that carries a definition: a `Pipeline`, embeddable with `p.pipeline(name, other)`. */
 export interface DefinitionSource {
@@ -131,6 +131,7 @@ export class PipelineBuilder<S = unknown> implements HookTarget<RunContext<S>> {
   pipeline(name: string, a: unknown, b?: unknown): this {
     this.checkName(name);
     const [options, define] = (b === undefined ? [{}, a] : [a, b]) as [StageOptions<S>, ((p: PipelineBuilder<S>) => void) | DefinitionSource];
+    checkOptionValues(this.def.name, `nested pipeline "${this.full(name)}" of pipeline "${this.def.name}"`, (options ?? {}) as StageOptions<never>);
     const { to, from, ...context } = options ?? {};
     const group: GroupDraft = { type: 'group', name: this.full(name), to, from, units: [] };
     this.push(group);
@@ -145,19 +146,25 @@ export class PipelineBuilder<S = unknown> implements HookTarget<RunContext<S>> {
   with(options: StageOptions<S>, define: (p: PipelineBuilder<S>) => void): this {
     if (options === null || typeof options !== 'object')
       throw invalid(`a context of pipeline "${this.def.name}"`, 'options', options, 'an object of stage options');
+    const before = countStages(this.def.units);
     define(new PipelineBuilder<S>(this.def, this.origin, this.scope, this.units, [...this.layers, options as StageOptions<never>]));
+    // Checked with each stage inside (the error then names it); a block without stages is checked here.
+    if (countStages(this.def.units) === before)
+      checkOptionValues(this.def.name, `a context (p.with) of pipeline "${this.def.name}"`, options as StageOptions<never>);
     return this;
   }
 
   /** Declares a named context; a stage joins it with `{ context: name }`. */
   context(name: string, options: StageOptions<S>): this {
     this.checkName(name);
+    checkOptionValues(this.def.name, `context "${name}" of pipeline "${this.def.name}"`, options as StageOptions<never>);
     this.def.contexts.set(name, options as StageOptions<never>);
     return this;
   }
 
   /** Changes the pipeline's default stage options (e.g. in `extend`); applies to stages defined before too. */
   defaults(options: StageOptions<S>): this {
+    checkOptionValues(this.def.name, `the defaults of pipeline "${this.def.name}"`, options as StageOptions<never>);
     this.def.defaults = { ...this.def.defaults, ...(options as StageOptions<never>) };
     return this;
   }
@@ -305,6 +312,10 @@ export class PipelineBuilder<S = unknown> implements HookTarget<RunContext<S>> {
   private where(name: string): string {
     return `stage "${this.full(name)}" of pipeline "${this.def.name}"`;
   }
+}
+
+function countStages(units: readonly UnitDraft[]): number {
+  return units.reduce((n, u) => n + (u.type === 'stage' ? 1 : countStages(u.units)), 0);
 }
 
 export function findUnit(units: readonly UnitDraft[], name: string): UnitDraft | undefined {

@@ -14,6 +14,8 @@ export interface CompiledStage {
   readonly kind: StageKind;
   readonly fn: StageFn | undefined;
   readonly options: ResolvedStageOptions;
+  /** The options given to the stage itself (not inherited from defaults or contexts). */
+  readonly own: StageOptions<never>;
   readonly accumulator?: AccumulatorSpec;
   /** The nested pipeline the stage sits in ('' at the top): `out.to()` names resolve from here. */
   readonly group: string;
@@ -64,8 +66,8 @@ export function compile(def: Definition): CompiledPipeline {
     }
     const reroute = reroutes.get(d.name);
     if (reroute !== undefined) layers.push({ to: reroute });
-    const options = resolveOptions(pipeline, d.name, d.kind, mergeOptions(layers));
-    stages.set(d.name, { name: d.name, kind: d.kind, fn: d.fn, options, accumulator: d.accumulator, group: parentOf(d.name) });
+    const options = resolveOptions(pipeline, d.name, d.kind, mergeOptions(layers), d.own);
+    stages.set(d.name, { name: d.name, kind: d.kind, fn: d.fn, options, own: d.own, accumulator: d.accumulator, group: parentOf(d.name) });
   }
 
   const toUnits = (units: readonly UnitDraft[]): Unit[] =>

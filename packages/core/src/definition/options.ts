@@ -36,12 +36,29 @@ const KNOWN_OPTIONS = new Set([
   'context',
   'hooks',
   'transport',
-  // accumulator-only, validated by the builder
-  'maxSize',
-  'maxWaitMs',
-  'key',
-  'name',
 ]);
+
+/** Options of accumulators only (`p.accumulator`, `p.batch`): named in the error when given to another stage. */
+const ACCUMULATOR_ONLY = new Set(['maxSize', 'maxWaitMs', 'key', 'name']);
+
+/**
+ * Options a kind of stage cannot honour, with the reason. Given in the stage's own options they are refused;
+ * inherited from pipeline defaults or a context (which apply to every stage inside), they do not apply to
+ * that stage and are left out of its resolved options.
+ */
+const NOT_FOR: Partial<Record<StageKind, Partial<Record<string, string>>>> = {
+  producer: {
+    concurrency: 'a producer runs once (define several producers for parallel sources)',
+    retries: 'a producer runs once: retrying it would emit its items again',
+    ordered: 'a producer emits in its own order',
+    queueSize: 'a producer has no input queue',
+    transport: 'a producer streams its items to the parent over the worker channel, with backpressure',
+  },
+  stage: {
+    retries: 'a custom stage reads its whole input stream: one failed item cannot be retried alone',
+    ordered: 'a custom stage emits whenever it likes: order it in its own loop',
+  },
+};
 
 export function mergeOptions(layers: readonly (StageOptions<never> | undefined)[]): StageOptions<never> {
   const merged: Record<string, unknown> = {};
@@ -62,55 +79,97 @@ export function toList(value: string | readonly string[] | undefined, where: str
   return list;
 }
 
-export function resolveOptions(pipeline: string, stage: string, kind: StageKind, options: StageOptions<never>): ResolvedStageOptions {
-  const where = `stage "${stage}" of pipeline "${pipeline}"`;
+/**
+ * Checks the names and values of stage options wherever they are given: a stage, a context (`p.with`,
+ * `p.context`), pipeline defaults. Kind-specific rules are checked by `resolveOptions`.
+ */
+export function checkOptionValues(pipeline: string, where: string, options: StageOptions<never>, stage?: string): void {
+  if (options === null || typeof options !== 'object') throw invalid(where, 'options', options, 'an object of stage options');
   for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key))
-      throw new MinigunError(ErrorCodes.INVALID_OPTION, `Unknown option "${key}" on ${where}. Known options: ${[...KNOWN_OPTIONS].join(', ')}.`, {
-        pipeline,
-        stage,
-      });
+    if (KNOWN_OPTIONS.has(key)) continue;
+    const hint = ACCUMULATOR_ONLY.has(key)
+      ? `"${key}" is an option of accumulators (p.accumulator(name, { maxSize, … }) or p.batch(size)).`
+      : `Known options: ${[...KNOWN_OPTIONS].join(', ')}.`;
+    throw new MinigunError(ErrorCodes.INVALID_OPTION, `Unknown option "${key}" on ${where}. ${hint}`, { pipeline, stage });
   }
-  const isAccumulator = kind === 'accumulator';
-  const strategy = options.strategy ?? 'inline';
-  if (typeof strategy !== 'string' || strategy === '') throw invalid(where, 'strategy', strategy, 'a strategy name such as "inline"');
-  const concurrency = options.concurrency ?? 1;
-  positiveInt(where, 'concurrency', concurrency);
-  const queueSize = options.queueSize ?? DEFAULT_QUEUE_SIZE;
-  positiveInt(where, 'queueSize', queueSize);
-  const retries = options.retries ?? 0;
-  if (!Number.isInteger(retries) || retries < 0) throw invalid(where, 'retries', retries, 'an integer of 0 or more');
-  const dispatch = options.dispatch ?? 'broadcast';
-  if (dispatch !== 'broadcast' && dispatch !== 'round-robin') throw invalid(where, 'dispatch', dispatch, '"broadcast" or "round-robin"');
-  const onError = options.onError ?? 'continue';
-  if (onError !== 'continue' && onError !== 'abort') throw invalid(where, 'onError', onError, '"continue" or "abort"');
-  if (options.ordered !== undefined && typeof options.ordered !== 'boolean') throw invalid(where, 'ordered', options.ordered, 'true or false');
-  if (options.transport !== undefined && (typeof options.transport !== 'string' || options.transport === ''))
-    throw invalid(where, 'transport', options.transport, 'a transport name');
-  if (options.hooks !== undefined) {
-    if (typeof options.hooks !== 'object' || options.hooks === null) throw invalid(where, 'hooks', options.hooks, 'an object of hook functions');
-    for (const [k, fn] of Object.entries(options.hooks)) {
+  const o = options;
+  if (o.strategy !== undefined && (typeof o.strategy !== 'string' || o.strategy === ''))
+    throw invalid(where, 'strategy', o.strategy, 'a strategy name such as "inline"');
+  if (o.concurrency !== undefined) positiveInt(where, 'concurrency', o.concurrency);
+  if (o.queueSize !== undefined) positiveInt(where, 'queueSize', o.queueSize);
+  if (o.retries !== undefined && (typeof o.retries !== 'number' || !Number.isInteger(o.retries) || o.retries < 0))
+    throw invalid(where, 'retries', o.retries, 'an integer of 0 or more');
+  if (o.dispatch !== undefined && o.dispatch !== 'broadcast' && o.dispatch !== 'round-robin')
+    throw invalid(where, 'dispatch', o.dispatch, '"broadcast" or "round-robin"');
+  if (o.onError !== undefined && o.onError !== 'continue' && o.onError !== 'abort') throw invalid(where, 'onError', o.onError, '"continue" or "abort"');
+  if (o.ordered !== undefined && typeof o.ordered !== 'boolean') throw invalid(where, 'ordered', o.ordered, 'true or false');
+  if (o.context !== undefined && (typeof o.context !== 'string' || o.context === '')) throw invalid(where, 'context', o.context, 'the name of a context');
+  if (o.transport !== undefined && (typeof o.transport !== 'string' || o.transport === '')) throw invalid(where, 'transport', o.transport, 'a transport name');
+  toList(o.to, where, 'to');
+  toList(o.from, where, 'from');
+  if (o.hooks !== undefined) {
+    if (typeof o.hooks !== 'object' || o.hooks === null) throw invalid(where, 'hooks', o.hooks, 'an object of hook functions');
+    for (const [k, fn] of Object.entries(o.hooks)) {
       if (!['before', 'after', 'beforeFork', 'afterFork'].includes(k)) throw invalid(where, `hooks.${k}`, fn, 'one of before, after, beforeFork, afterFork');
       if (typeof fn !== 'function') throw invalid(where, `hooks.${k}`, fn, 'a function');
     }
   }
-  const resolved: ResolvedStageOptions = {
-    // Accumulators always run in the parent, one input at a time (DESIGN section 8).
-    strategy: isAccumulator ? 'inline' : strategy,
-    concurrency: isAccumulator ? 1 : concurrency,
-    to: toList(options.to, where, 'to'),
-    from: toList(options.from, where, 'from'),
-    dispatch,
-    queueSize,
-    retries: isAccumulator ? 0 : retries,
-    ordered: options.ordered ?? false,
-    onError,
-    context: options.context,
-    hooks: options.hooks,
-    transport: options.transport,
-  };
-  return resolved;
 }
+
+/**
+ * Resolves a stage's options: `merged` is every layer merged (defaults, contexts, own), `own` the options
+ * given to the stage itself. Options the kind cannot honour are refused when own and left out when inherited.
+ */
+export function resolveOptions(
+  pipeline: string,
+  stage: string,
+  kind: StageKind,
+  merged: StageOptions<never>,
+  own: StageOptions<never> = merged,
+): ResolvedStageOptions {
+  const where = `stage "${stage}" of pipeline "${pipeline}"`;
+  checkOptionValues(pipeline, where, merged, stage);
+  const notHere = NOT_FOR[kind] ?? {};
+  for (const [key, reason] of Object.entries(notHere)) {
+    const value = (own as Record<string, unknown>)[key];
+    if (value === undefined || (key === 'concurrency' && value === 1)) continue;
+    throw new MinigunError(ErrorCodes.INVALID_OPTION, `Option ${key} on ${where} does not apply to a ${KIND_NAMES[kind]}: ${reason}. Remove it.`, {
+      pipeline,
+      stage,
+    });
+  }
+  const applies = (key: string): boolean => !(key in notHere);
+  const isAccumulator = kind === 'accumulator';
+  if (isAccumulator && merged.hooks !== undefined) {
+    for (const k of ['beforeFork', 'afterFork'] as const) {
+      if (merged.hooks[k] !== undefined)
+        throw invalid(where, `hooks.${k}`, merged.hooks[k], 'before or after only (accumulators always run in the parent and never fork)');
+    }
+  }
+  return {
+    // Accumulators always run in the parent, one input at a time, in order.
+    strategy: isAccumulator ? 'inline' : (merged.strategy ?? 'inline'),
+    concurrency: isAccumulator || !applies('concurrency') ? 1 : (merged.concurrency ?? 1),
+    to: toList(merged.to, where, 'to'),
+    from: toList(merged.from, where, 'from'),
+    dispatch: merged.dispatch ?? 'broadcast',
+    queueSize: merged.queueSize ?? DEFAULT_QUEUE_SIZE,
+    retries: isAccumulator || !applies('retries') ? 0 : (merged.retries ?? 0),
+    ordered: applies('ordered') ? (merged.ordered ?? false) : false,
+    onError: merged.onError ?? 'continue',
+    context: merged.context,
+    hooks: merged.hooks,
+    transport: applies('transport') ? merged.transport : undefined,
+  };
+}
+
+const KIND_NAMES: Record<StageKind, string> = {
+  producer: 'producer',
+  processor: 'processor',
+  consumer: 'consumer',
+  accumulator: 'accumulator',
+  stage: 'custom stage',
+};
 
 export function positiveInt(where: string, option: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw invalid(where, option, value, 'a positive integer');

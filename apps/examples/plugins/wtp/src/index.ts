@@ -10,13 +10,17 @@
  *   // or, from the shell: npx minigun run pipeline.ts --use ./plugins/wtp/src/index.ts
  */
 import type { MinigunPlugin, Strategy } from '@minigun/core';
-import { rejectCustomStage } from '@minigun/core/toolkit';
+import { checkFactoryOptions, optionRules, rejectCustomStage } from '@minigun/core/toolkit';
 import { WtpExecutor, type WtpExecutorOptions } from './executor.js';
 
 export type WtpStrategyOptions = WtpExecutorOptions;
 
-/** The `wtp` strategy. */
+const limitMb = optionRules.number(0, Number.MAX_VALUE, true);
+const RULES = { resourceLimits: optionRules.object({ maxOldGenerationSizeMb: limitMb, maxYoungGenerationSizeMb: limitMb, stackSizeMb: limitMb }) };
+
+/** The `wtp` strategy. Its options are checked here, once (bad values fail now, not in the run). */
 export function wtpStrategy(options: WtpStrategyOptions = {}): Strategy {
+  checkFactoryOptions('wtpStrategy()', options, RULES);
   return {
     name: 'wtp',
     isolated: true,
