@@ -1,5 +1,6 @@
-// Flat config shared by every package: typescript-eslint's recommended rules, no type-aware rules
-// (they would double lint time and typecheck already runs tsc).
+// Flat config shared by every package: typescript-eslint's recommended rules everywhere, and on each
+// package's src/ the type-aware rules that catch promises nobody handles and switches that miss a case (a
+// class of fault that crashes a process or loses an error; tests and benches are exempt, they await by hand).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -12,6 +13,16 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-constant-condition': ['error', { checkLoops: false }],
+    },
+  },
+  {
+    files: ['**/src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
     },
   },
   {

@@ -28,7 +28,7 @@ export interface Output<T = unknown> {
   /**
    * Announces how many items this stage will emit in all (usually a producer, before its loop), so that
    * progress can show a fraction and an ETA. Optional and informative: nothing checks it. Calling it again
-   * replaces the figure. Inside isolated workers it is accepted and ignored.
+   * replaces the figure. Works in every strategy: called in an isolated worker, the figure is sent to the parent.
    */
   total(n: number): void;
 }
@@ -172,7 +172,10 @@ export interface RunOptions<S = unknown> {
 
 export type RunStatus = 'completed' | 'failed' | 'cancelled';
 
-/** One failure of a run: a failed input (`kind: 'item'`), a failing hook, or what stopped the run. */
+/**
+ * One failure of a run: a failed input (`kind: 'item'`), a failing hook, or a fault of the run or of a stage
+ * outside any input (`kind: 'run'`: what stopped the run, a worker that died while idle, a failed close).
+ */
 export interface RunError {
   readonly kind: 'item' | 'hook' | 'run';
   /** The stage the failure belongs to; absent for pipeline-level hooks and run faults. */

@@ -35,3 +35,30 @@ describe('run({ handleSignals: true })', () => {
     expect(run.output()).toContain('status cancelled');
   }, 20_000);
 });
+
+describe('run({ handleSignals: true }) when a plugin misbehaves', () => {
+  it("removes its signal listeners and resolves although the strategy's close() throws synchronously", async () => {
+    const { Registry, pipeline } = await import('@minigun/core');
+    const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+    const strategy = {
+      name: 'throws-on-close',
+      isolated: false,
+      createExecutor: () => ({
+        execute: async (a: { input: unknown }) => [{ kind: 'emit' as const, item: a.input }],
+        close: (): Promise<void> => {
+          throw new Error('close exploded');
+        },
+      }),
+    };
+    const p = pipeline('bad-close', (q) => {
+      q.producer('gen', () => [1, 2]);
+      q.processor('work', { strategy: 'throws-on-close' }, (n: number) => n);
+      q.consumer('sink', (n: number, _out, ctx) => ctx.collect('out', n));
+    });
+    const r = await p.run({ handleSignals: true, registry: new Registry().use({ name: 'bad', strategies: [strategy] }) });
+    expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
+    expect(r.status).toBe('completed');
+    expect(r.collected.out).toEqual([1, 2]);
+    expect(r.errors).toEqual([expect.objectContaining({ kind: 'run', stage: 'work', message: expect.stringContaining('close exploded') })]);
+  });
+});

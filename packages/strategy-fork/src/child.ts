@@ -10,7 +10,7 @@ if (process.send === undefined) {
 // Orphan safety: when the parent dies or lets go, the IPC channel disconnects; nothing is left to do.
 process.on('disconnect', () => process.exit(0));
 // Ctrl-C reaches the whole process group; the parent decides when children stop (grace, then kill).
-process.on('SIGINT', () => undefined);
+process.on('SIGINT', () => undefined); // ignored on purpose: see above
 
 /** Settles once everything sent so far is written: a large reply may still be in flight when `exit` comes. */
 let sent: Promise<void> = Promise.resolve();

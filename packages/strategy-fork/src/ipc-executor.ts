@@ -74,9 +74,10 @@ export class IpcForkExecutor implements StageExecutor {
   async close(mode: 'graceful' | 'force'): Promise<void> {
     this.closed = true;
     this.queue.rejectAll(new MinigunError(ErrorCodes.CANCELLED, `Stage "${this.where.stage}" was closed before this input ran.`, this.where));
+    // A child that failed to start has nothing to stop (its error went to the inputs that waited for it).
     const children = await Promise.all(this.slots.map((s) => s.child ?? s.starting?.catch(() => undefined)));
     await Promise.all([
-      ...children.map((c) => (c === undefined ? undefined : mode === 'force' ? c.kill() : c.shutdown(this.options.exitGraceMs))),
+      ...children.flatMap((c) => (c === undefined ? [] : [mode === 'force' ? c.kill() : c.shutdown(this.options.exitGraceMs)])),
       ...this.retiring,
     ]);
   }

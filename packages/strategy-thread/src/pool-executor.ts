@@ -67,8 +67,11 @@ export class PoolExecutor implements StageExecutor {
       // Idle workers of a kept pool stay for the run; the pool is destroyed when the run ends.
       idleTimeout: options.perInput ? 0 : 2 ** 31 - 1,
     });
-    // A worker that dies while idle makes tinypool emit 'error'; without a listener that would crash the process.
-    this.pool.on('error', () => undefined);
+    // A worker that dies while idle (a timer of the stage that throws, process.exit) makes tinypool emit
+    // 'error' on the pool: no input is lost (the pool replaces the worker), but the cause is reported.
+    this.pool.on('error', (error: unknown) => {
+      if (!this.closed) this.host.reportError(this.describeFailure(error, 0));
+    });
     this.cancelChannel = new BroadcastChannel(`minigun:${this.key}`);
     this.cancelChannel.unref();
     host.signal.addEventListener('abort', () => this.closed || this.cancelChannel.postMessage({ t: 'cancel' }), { once: true });
@@ -117,8 +120,13 @@ export class PoolExecutor implements StageExecutor {
     this.cancelChannel.close();
     const timeout = mode === 'force' ? Math.min(1000, this.options.terminateTimeoutMs) : this.options.terminateTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.pool.destroy().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout)))]);
-    clearTimeout(timer);
+    // A worker that fails while it terminates rejects destroy(): the run records it as a closing failure.
+    // One that does not terminate in time is left to exit on its own (tinypool cannot force it).
+    try {
+      await Promise.race([this.pool.destroy(), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout)))]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The pool's set-up threads: worker id, thread id, and whether each runs a chunk of inputs now. */
@@ -241,9 +249,10 @@ export class PoolExecutor implements StageExecutor {
     const exit = /exit(?:ed)?(?: with)?(?: code)? (\d+)/i.exec(e.message ?? '')?.[1];
     const reason =
       e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'ran out of memory (resourceLimits)' : exit !== undefined ? `exited with code ${exit}` : `failed: ${e.message}`;
+    const held = inputs > 0 ? `while it held ${inputs} input(s) (they fail or are retried)` : 'while idle (no input was lost)';
     return new MinigunError(
       ErrorCodes.WORKER_DIED,
-      `A worker thread of stage "${this.host.stage.stage}" (pipeline "${this.host.stage.pipeline}") ${reason} while it held ${inputs} input(s); they fail or are retried, and the pool replaces the worker.`,
+      `A worker thread of stage "${this.host.stage.stage}" (pipeline "${this.host.stage.pipeline}") ${reason} ${held}; the pool replaces the worker.`,
       { ...this.where, cause: error },
     );
   }

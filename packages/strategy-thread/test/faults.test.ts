@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, pipeline } from '@minigun/core';
 import { MyError } from './fixtures/helper.ts';
-import { clonePerBatch, cloneThread, exitingOnce, exitingRetried, flaky, hungry, slowPerBatch, slowThread, throwing } from './fixtures/faults.ts';
+import { clonePerBatch, cloneThread, exitingOnce, idleDeath, exitingRetried, flaky, hungry, slowPerBatch, slowThread, throwing } from './fixtures/faults.ts';
 import { cleanupDirs, expectAccounting, files, itemErrors, liveWorkerHandles, registry, settledWorkerHandles, sorted, tempDir, waitFor } from './util.ts';
 
 afterAll(cleanupDirs);
@@ -312,5 +312,21 @@ describe('runs that cannot start', () => {
       expect(err!.message).toContain(`the ${strategy} strategy cannot run`);
       expect(ran).toEqual([]);
     }
+  });
+});
+
+describe('a worker that dies while idle', () => {
+  it('is reported in errors (kind run, the stage, the cause) and replaced; no input is lost', async () => {
+    const r = await idleDeath.run({ registry: registry() });
+    expect(r.status).toBe('completed');
+    expect(sorted(r.collected.out)).toEqual([0, 1]);
+    expect(itemErrors(r)).toEqual([]);
+    const faults = r.errors.filter((e) => e.kind === 'run');
+    expect(faults).toHaveLength(1);
+    expect(faults[0]).toMatchObject({ stage: 'work' });
+    expect(code(faults[0]!)).toBe(ErrorCodes.WORKER_DIED);
+    expect(faults[0]!.message).toContain('while idle');
+    expect(faults[0]!.message).toContain('late failure after input 0');
+    expectAccounting(r);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Accumulators (`p.batch`, `p.accumulate`): items are buffered per key and handed on as one batch when a
+ * Accumulators (`p.batch`, `p.accumulator`): items are buffered per key and handed on as one batch when a
  * buffer is full, when its `maxWaitMs` passes, or when the stage closes. Kept apart from the run because a
  * flush has its own rules: it is a unit of pending work of its own, and the flushes of one stage run one after
  * another so that batches stay in order. The run only hands items in and asks for the remainder when closing.

@@ -108,34 +108,38 @@ export class Run<S> implements IsolatedRun, OrderedRun {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
     }
-    const progress = this.startProgress();
     try {
-      if (signal?.aborted) {
-        this.status = 'cancelled';
-      } else {
-        signal?.addEventListener('abort', onAbort, { once: true });
-        await this.startAndWait();
+      const progress = this.startProgress();
+      try {
+        if (signal?.aborted) {
+          this.status = 'cancelled';
+        } else {
+          signal?.addEventListener('abort', onAbort, { once: true });
+          await this.startAndWait();
+        }
+      } catch (e) {
+        // An internal fault: report it as the run's failure rather than losing afterRun.
+        this.status = 'failed';
+        this.stopError = toError(e);
+        this.errors.push({ kind: 'run', message: this.stopError.message, error: this.stopError, attempts: 1 });
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        progress?.stop();
       }
-    } catch (e) {
-      // An internal fault: report it as the run's failure rather than losing afterRun.
-      this.status = 'failed';
-      this.stopError = toError(e);
-      this.errors.push({ kind: 'run', message: this.stopError.message, error: this.stopError, attempts: 1 });
+      this.ended = true;
+      await closeExecutors(this.order, this.stopping ? 'force' : 'graceful', (error) => this.errors.push(error));
+      await Promise.all(this.sideWork);
+      const result = this.result();
+      await this.hooks('afterRun', undefined, [this.ctx, result], 'collect');
+      await Promise.all(this.sideWork);
+      // afterRun errors are part of the result the caller gets.
+      return { ...this.result(), durationMs: result.durationMs };
     } finally {
-      signal?.removeEventListener('abort', onAbort);
-      progress?.stop();
+      // Only now, however the run ends: a signal while afterRun runs must not kill the process with the
+      // default handler, and no listener may outlive the run.
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
-    this.ended = true;
-    await closeExecutors(this.order, this.stopping ? 'force' : 'graceful', (error) => this.errors.push(error));
-    await Promise.all(this.sideWork);
-    const result = this.result();
-    await this.hooks('afterRun', undefined, [this.ctx, result], 'collect');
-    await Promise.all(this.sideWork);
-    // Only now: a signal while afterRun runs must not kill the process with the default handler.
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    // afterRun errors are part of the result the caller gets.
-    return { ...this.result(), durationMs: result.durationMs };
   }
 
   private async startAndWait(): Promise<void> {
@@ -298,6 +302,9 @@ export class Run<S> implements IsolatedRun, OrderedRun {
         return enqueueCustom(this, node, item);
       case 'producer':
         throw new MinigunError(ErrorCodes.INVALID_ROUTE, `Stage "${node.name}" is a producer and cannot receive items.`);
+      case 'processor':
+      case 'consumer':
+        break; // below: the hot path
     }
     this.pending++;
     if (node.active < node.limit() && node.queue.length === 0 && !node.pumping) {
@@ -501,6 +508,10 @@ export class Run<S> implements IsolatedRun, OrderedRun {
       beforeFork: (n, workerId) => this.hooks('beforeFork', n, [n.ctx, { stage: n.name, workerId }], 'collect'),
       collect: (key, value) => this.collect(key, value),
       hookFailed: (point, n, error) => this.hookFailed(point, n, error),
+      stageFault: (n, error) => {
+        this.errors.push({ kind: 'run', stage: n.name, message: error.message, error, attempts: 1 });
+        this.notifyError(error, { stage: n.name });
+      },
       stopped: (n) => this.stoppedError(n),
     };
   }

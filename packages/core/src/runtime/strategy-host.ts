@@ -24,6 +24,8 @@ export interface HostDeps {
   beforeFork(node: StageNode, workerId: number): Promise<void>;
   collect(key: string, value: unknown): void;
   hookFailed(point: 'afterFork', node: StageNode, error: HookError): void;
+  /** A fault of a stage outside any input. */
+  stageFault(node: StageNode, error: Error): void;
   /** The error a producer stops with once the run is stopping. */
   stopped(node: StageNode): Error | undefined;
 }
@@ -59,6 +61,7 @@ export function createStrategyHost(node: StageNode, deps: HostDeps): StrategyHos
       const hookError = error instanceof HookError ? error : new HookError({ point, level: 'pipeline', origin: deps.pipeline, stage: node.name }, error);
       deps.hookFailed(point, node, hookError);
     },
+    reportError: (error) => deps.stageFault(node, toError(error)),
     invoke: async (input) => {
       const emissions: Emission[] = [];
       const { out, ctx } = capturing(node, deps, (e) => emissions.push(e));

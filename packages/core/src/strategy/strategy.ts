@@ -94,6 +94,12 @@ export interface StrategyHost {
   collect(key: string, value: unknown): void;
   /** Reports a hook that failed inside a worker (recorded in `result.errors` and passed to `onError`). */
   hookFailed(point: 'afterFork', error: Error, workerId?: number): void;
+  /**
+   * Reports a fault of the stage outside any input, e.g. a worker that died while idle (no input is lost,
+   * but its cause must not be): recorded in `result.errors` (`kind: 'run'`, with the stage) and passed to
+   * `onError`. The run goes on.
+   */
+  reportError(error: Error): void;
 }
 
 export interface Strategy {

@@ -20,6 +20,7 @@ import {
   backpressurePipeline,
   cancelPipeline,
   basicPipeline,
+  basicPipelineViaTransport,
   hooksPipeline,
   orderedPipeline,
   producerCancelPipeline,
@@ -308,6 +309,33 @@ export function conformanceCases(options: ConformanceOptions): ConformanceCase[]
         },
       ]);
     }
+  }
+  if (strategy.isolated && options.transport === undefined) {
+    cases.push([
+      'fails every input with a clear error when a transport’s worker half cannot be imported',
+      async () => {
+        const workerModule = new URL('./minigun-conformance-missing-transport.mjs', `file://${tmpdir()}/`).href;
+        const broken: Transport = {
+          name: CONFORMANCE_TRANSPORT,
+          workerModule,
+          open: async () => ({ config: {}, read: () => ({ [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }) }), discard: async () => undefined, close: async () => undefined }),
+        };
+        const registry = new Registry();
+        for (const plugin of options.plugins ?? []) registry.use(plugin);
+        registry.use({ name: `conformance:${strategy.name}`, strategies: [alias] }).use({ name: 'conformance:broken-transport', transports: [broken] });
+        const r = await basicPipelineViaTransport.run({ state: state({ count: 4 }), registry });
+        assert.equal(r.status, 'completed');
+        assert.equal(r.collected.out, undefined, 'nothing was delivered');
+        const items = r.errors.filter((e) => e.kind === 'item');
+        assert.equal(items.length, 4, 'every input failed');
+        for (const e of items) {
+          assert.equal(e.stage, 'work');
+          assert.equal((e.error as Error & { code?: string }).code, 'ERR_MINIGUN_TRANSPORT');
+          assert.ok(e.message.includes(CONFORMANCE_TRANSPORT) && e.message.includes(workerModule), `the error names the transport and its module: ${e.message}`);
+        }
+        assertAccounting(r);
+      },
+    ]);
   }
   const label = options.transport === undefined ? strategy.name : `${strategy.name} over ${options.transport.name}`;
   return cases.map(([name, fn]) => ({ name: `${label}: ${name}`, timeoutMs, run: fn }));

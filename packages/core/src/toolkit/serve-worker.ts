@@ -90,6 +90,8 @@ export function serveWorker(channel: WorkerChannel): void {
         if (runtime !== undefined) (await runtime).cancel();
         return;
       case 'shutdown':
+        // A worker that never set up has nothing to release, and one whose release fails is exiting anyway:
+        // nothing could be done with the error in a process that is going away.
         if (runtime !== undefined) await (await runtime.catch(() => undefined))?.close().catch(() => undefined);
         channel.exit();
         return;

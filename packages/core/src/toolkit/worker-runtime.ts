@@ -57,7 +57,8 @@ export class WorkerRuntime {
   static async prepare(target: StageTarget, logger: Logger = consoleLogger): Promise<PreparedStage> {
     markMinigunWorker();
     const exports = await importPipelineModule(target.module);
-    // A worker started ahead (a spare) loads the transport's worker half now too, off the input's path.
+    // A worker started ahead (a spare) loads the transport's worker half now too, off the input's path. If it
+    // cannot, the setup loads it again (afterFork) and fails with an error that names the stage and transport.
     if (target.transportModule !== undefined) await import(target.transportModule).catch(() => undefined);
     const pipeline = findPipeline(exports, target.pipeline, target.module);
     const stage = findStage(pipeline, target.stage);
@@ -82,8 +83,9 @@ export class WorkerRuntime {
 
   /** Runs the afterFork hooks (pipeline, stage, inline) in this worker. */
   async afterFork(): Promise<HookReport> {
-    // The transport's worker half loads as part of start-up, not in the middle of the first input.
-    if (this.setup.transport !== undefined) await this.transportWriter().catch(() => undefined);
+    // The transport's worker half loads as part of start-up, not in the middle of the first input. A worker
+    // that cannot load it cannot run the stage at all: the setup fails (each input then fails with why).
+    if (this.setup.transport !== undefined) await this.transportWriter();
     const emissions: Emission[] = [];
     const ctx = this.context((key, value) => emissions.push({ kind: 'collect', key, value }));
     const hooks = this.compiled.hooks.list('afterFork', this.stage.name);
@@ -155,6 +157,8 @@ export class WorkerRuntime {
       await writer.commit();
       return { ok: true, emissions: [] };
     } catch (error) {
+      // The attempt fails with its own error; an abort that fails too leaves records no ref points to, which
+      // the parent never reads (and removes with the session).
       await writer?.abort().catch(() => undefined);
       return { ok: false, error: serializeError(error) };
     }
@@ -203,6 +207,7 @@ export class WorkerRuntime {
 
   /** Lets the transport's worker half release what it holds (the worker is shutting down). */
   async close(): Promise<void> {
+    // A writer that could not be created holds nothing (its error was reported at setup).
     if (this.writer !== undefined) await (await this.writer.catch(() => undefined))?.close?.();
   }
 
