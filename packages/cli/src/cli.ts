@@ -1,13 +1,17 @@
-#!/usr/bin/env node
-/** The `minigun` bin. Exits explicitly: a pipeline's leftovers (timers, sockets) must not keep it alive. */
+/**
+ * The `minigun` process (loaded by bin/minigun.js): runs the command on this process's streams, then lets the
+ * process end by itself, so that the output reaches a slow reader whole (see end-process.ts).
+ */
+import { endProcess, whenOutputGone } from './end-process.js';
 import { runCli } from './run-command.js';
 
+const output = { stdout: process.stdout, stderr: process.stderr };
 const code = await runCli(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
+  ...output,
   output: process.stdout,
   input: process.stdin,
   cwd: process.cwd(),
   env: process.env,
+  signal: whenOutputGone(output),
 });
-process.exit(code);
+endProcess(code, output);

@@ -20,6 +20,8 @@ export interface CliEnvironment extends ViewStreams {
   readonly stdout: ViewStreams['stdout'] & { isTTY?: boolean };
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Aborting it cancels the run gracefully, as `q` in the HUD does (the bin's: its output's reader went away). */
+  readonly signal?: AbortSignal;
 }
 
 /** Run errors that are the caller's to fix (a missing plugin, a module option): usage errors, with a hint. */
@@ -62,6 +64,9 @@ async function run(cmd: RunCommand, io: CliEnvironment): Promise<number> {
   const pipeline = await loadPipeline(cmd.module, cmd.pipeline, io.cwd);
   const controller = new AbortController();
   const view = createView(cmd, pipeline, io, () => controller.abort());
+  const cancel = (): void => controller.abort(io.signal?.reason);
+  if (io.signal?.aborted === true) cancel();
+  io.signal?.addEventListener('abort', cancel, { once: true });
   let result: RunResult;
   try {
     result = await pipeline.run({
@@ -74,6 +79,7 @@ async function run(cmd: RunCommand, io: CliEnvironment): Promise<number> {
       ...(view.progress === undefined ? {} : { progress: view.progress, progressIntervalMs: cmd.intervalMs ?? (cmd.json ? 1000 : 250) }),
     });
   } finally {
+    io.signal?.removeEventListener('abort', cancel);
     view.close();
   }
   if (cmd.json) {

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const packageDir = fileURLToPath(new URL('..', import.meta.url));
-export const bin = join(packageDir, 'dist/cli.js');
+/** The bin as package.json declares it (the launcher, which loads the built dist/cli.js). */
+export const bin = join(packageDir, 'bin/minigun.js');
 export const fixture = (name: string): string => join(packageDir, 'test/fixtures', name);
 
 export { cleanupDirs, files, isAlive, minigunChildren, sleep, tempDir, waitFor } from '@minigun/test-utils';
@@ -17,7 +18,7 @@ export interface Running {
   stderr(): string;
 }
 
-/** Starts `node dist/cli.js …args` with piped stdio (so no TTY: no live display unless asked) and no colours (CI may force them). */
+/** Starts `node bin/minigun.js …args` with piped stdio (so no TTY: no live display unless asked) and no colours (CI may force them). */
 export function start(args: readonly string[], options: { env?: Record<string, string> } = {}): Running {
   const child = spawn(process.execPath, [bin, ...args], { cwd: packageDir, env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1', ...options.env } });
   let out = '';
