@@ -13,16 +13,32 @@ export interface ProcessOutput {
   readonly stderr: NodeJS.WritableStream;
 }
 
-export function endProcess(code: number, { stdout, stderr }: ProcessOutput): void {
+/**
+ * Sets the exit code; if the process is still alive LINGER_MS after the output is flushed, exits and names
+ * what is open beyond `openBefore` (what `process.getActiveResourcesInfo()` listed before the run: this
+ * process's own stdio handles).
+ */
+export function endProcess(code: number, { stdout, stderr }: ProcessOutput, openBefore: readonly string[]): void {
   process.exitCode = code;
   void Promise.all([flushed(stdout), flushed(stderr)]).then(() => {
     // Unref'd: it does not keep the process alive, it fires only if something else does.
     setTimeout(() => {
+      const left = openedSince(openBefore);
       stderr.write(
-        `minigun: the run is over, but the module left ${process.getActiveResourcesInfo().join(', ') || 'something'} open, which would keep this process alive: exiting with code ${code}. Close what it opens in an afterRun hook.\n`,
+        `minigun: the run is over, but the module left ${left.length === 0 ? 'something' : left.join(', ')} open, which would keep this process alive: exiting with code ${code}. Close what it opens in an afterRun hook.\n`,
       );
       process.exit(code);
     }, LINGER_MS).unref();
+  });
+}
+
+/** The types of the resources open now that were not open before (a difference of multisets: `Timeout` ×2). */
+function openedSince(before: readonly string[]): string[] {
+  const unmatched = [...before];
+  return process.getActiveResourcesInfo().filter((type) => {
+    const i = unmatched.indexOf(type);
+    if (i !== -1) unmatched.splice(i, 1);
+    return i === -1;
   });
 }
 
