@@ -8,8 +8,9 @@ import { resolve } from 'node:path';
 import { ErrorCodes, defaultRegistry, type RunResult } from '@minigun/core';
 import { parseCommand, type RunCommand } from './args.js';
 import { toJson } from './json.js';
-import { ModuleLoadError, loadPipeline } from './load-pipeline.js';
+import { loadPipeline } from './load-pipeline.js';
 import { usePlugins } from './load-plugins.js';
+import { ModuleLoadError } from './module-load-error.js';
 import { formatReport } from './report.js';
 import { USAGE, UsageError } from './usage-error.js';
 import { createView, type ViewStreams } from './views.js';
@@ -96,8 +97,9 @@ function readState(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
-    throw new UsageError(`--state: cannot read ${path}. Give the path of a JSON file with the run's initial state.`);
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new UsageError(`--state: cannot read ${path} (${reason}). Give the path of a JSON file with the run's initial state.`);
   }
   try {
     return JSON.parse(text) as unknown;
