@@ -71,5 +71,5 @@ describe('a fresh clone', () => {
     const result = JSON.parse(ran.stdout) as { pipeline: string; status: string; collected: { out: number[] } };
     expect(result).toMatchObject({ pipeline: 'sequential', status: 'completed' });
     expect([...result.collected.out].sort((a, b) => a - b)).toEqual([3, 5, 7, 9, 11]);
-  }, 600_000);
+  }, 300_000);
 });
