@@ -2,7 +2,7 @@
 // The `minigun` bin. It is a committed file, not a build output, because npm links a workspace package's bin
 // only if the file exists when it installs: in a fresh clone, `npm ci` runs before the build. It loads the
 // built command, or says how to build it (a published package always has dist/).
-/* global process */
+/* global process, URL */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
