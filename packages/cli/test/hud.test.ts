@@ -56,6 +56,8 @@ describe.runIf(hasScript)('minigun run --hud', () => {
     expect(all.some((f) => f.includes(' running '))).toBe(true);
     // The alternate screen is left, then the report is printed.
     expect(stripAnsi(run.output().split('\x1b[?1049l').at(-1)!)).toContain('Pipeline numbers: completed');
+    // The keyboard is let go: the process ended by itself.
+    expect(run.output()).not.toContain('which would keep this process alive');
   }, 30_000);
 
   it('q stops gracefully: the run is cancelled, exit 130', async () => {
