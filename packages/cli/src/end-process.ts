@@ -58,7 +58,7 @@ export function whenOutputGone({ stdout, stderr }: ProcessOutput): AbortSignal {
     if (e.code !== 'EPIPE') stderr.write(`minigun: cannot write to stdout (${e.message}): cancelling the run.\n`);
     gone.abort(e);
   });
-  // Where an error of stderr itself would be reported: it is why the run is cancelled, nothing more can be said.
+  // An error of stderr cannot be reported anywhere: it is the abort reason, and the run is cancelled.
   stderr.on('error', (e: Error) => gone.abort(e));
   return gone.signal;
 }
