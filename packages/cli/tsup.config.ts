@@ -1,7 +1,7 @@
 import { packageBuild } from '../../tsup.shared.ts';
 
 export default packageBuild({
-  // cli.ts is the bin (its shebang is kept); index.ts the programmatic entry. ESM only: log-update is ESM
+  // cli.ts is the command's process, loaded by the bin (bin/minigun.js); index.ts the programmatic entry. ESM only: log-update is ESM
   // only, and a command has no CommonJS consumers.
   entry: ['src/cli.ts', 'src/index.ts'],
   format: ['esm'],

@@ -17,6 +17,7 @@ export function childProcesses(ppid = process.pid): ChildProcessInfo[] {
   try {
     entries = readdirSync('/proc');
   } catch {
+    // No /proc (not Linux) or not readable: the HUD then lists the strategies' own workers only.
     return [];
   }
   const out: ChildProcessInfo[] = [];
@@ -32,7 +33,8 @@ export function childProcesses(ppid = process.pid): ChildProcessInfo[] {
       const script = argv.slice(1).find((a) => !a.startsWith('-'));
       out.push({ pid: Number(entry), command: [basename(argv[0] ?? '?'), script === undefined ? '' : basename(script)].join(' ').trim() });
     } catch {
-      // exited meanwhile
+      // The process exited between the listing and this read (ENOENT, ESRCH), or its files are not ours to
+      // read: it is not listed. The list is what the HUD shows; a failure here must not stop the run's display.
     }
   }
   return out.sort((a, b) => a.pid - b.pid);

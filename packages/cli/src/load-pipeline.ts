@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { importPipelineModule } from '@minigun/core/toolkit';
 import type { RunOptions, RunResult, StageKind } from '@minigun/core';
+import { ModuleLoadError } from './module-load-error.js';
 import { UsageError } from './usage-error.js';
 
 const BRAND = Symbol.for('minigun.pipeline');
@@ -25,11 +26,6 @@ export interface RunnablePipeline {
   run(options: RunOptions): Promise<RunResult>;
 }
 
-/** A module that could not be imported for a reason other than a usage mistake (it threw while loading). */
-export class ModuleLoadError extends Error {
-  override readonly name = 'ModuleLoadError';
-}
-
 export async function loadPipeline(module: string, name: string | undefined, cwd: string): Promise<RunnablePipeline> {
   const path = resolve(cwd, module);
   if (!existsSync(path)) throw new UsageError(`Module not found: ${path} (from "${module}", relative to ${cwd}). Check the path.`);
@@ -37,9 +33,7 @@ export async function loadPipeline(module: string, name: string | undefined, cwd
   try {
     exports = await importPipelineModule(pathToFileURL(path).href);
   } catch (e) {
-    const cause = (e as { cause?: unknown }).cause;
-    const message = cause instanceof Error ? (cause.stack ?? cause.message) : (e as Error).message;
-    throw new ModuleLoadError(`Importing ${path} failed:\n${message}`);
+    throw ModuleLoadError.of(`Importing ${path}`, e);
   }
   const found = pipelinesIn(exports);
   if (found.length === 0) {

@@ -8,8 +8,9 @@ import { resolve } from 'node:path';
 import { ErrorCodes, defaultRegistry, type RunResult } from '@minigun/core';
 import { parseCommand, type RunCommand } from './args.js';
 import { toJson } from './json.js';
-import { ModuleLoadError, loadPipeline } from './load-pipeline.js';
+import { loadPipeline } from './load-pipeline.js';
 import { usePlugins } from './load-plugins.js';
+import { ModuleLoadError } from './module-load-error.js';
 import { formatReport } from './report.js';
 import { USAGE, UsageError } from './usage-error.js';
 import { createView, type ViewStreams } from './views.js';
@@ -20,6 +21,8 @@ export interface CliEnvironment extends ViewStreams {
   readonly stdout: ViewStreams['stdout'] & { isTTY?: boolean };
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Aborting it cancels the run gracefully, as `q` in the HUD does (the bin's: its output's reader went away). */
+  readonly signal?: AbortSignal;
 }
 
 /** Run errors that are the caller's to fix (a missing plugin, a module option): usage errors, with a hint. */
@@ -62,6 +65,9 @@ async function run(cmd: RunCommand, io: CliEnvironment): Promise<number> {
   const pipeline = await loadPipeline(cmd.module, cmd.pipeline, io.cwd);
   const controller = new AbortController();
   const view = createView(cmd, pipeline, io, () => controller.abort());
+  const cancel = (): void => controller.abort(io.signal?.reason);
+  if (io.signal?.aborted === true) cancel();
+  io.signal?.addEventListener('abort', cancel, { once: true });
   let result: RunResult;
   try {
     result = await pipeline.run({
@@ -74,6 +80,7 @@ async function run(cmd: RunCommand, io: CliEnvironment): Promise<number> {
       ...(view.progress === undefined ? {} : { progress: view.progress, progressIntervalMs: cmd.intervalMs ?? (cmd.json ? 1000 : 250) }),
     });
   } finally {
+    io.signal?.removeEventListener('abort', cancel);
     view.close();
   }
   if (cmd.json) {
@@ -90,8 +97,9 @@ function readState(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
-    throw new UsageError(`--state: cannot read ${path}. Give the path of a JSON file with the run's initial state.`);
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new UsageError(`--state: cannot read ${path} (${reason}). Give the path of a JSON file with the run's initial state.`);
   }
   try {
     return JSON.parse(text) as unknown;

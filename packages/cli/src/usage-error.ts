@@ -15,7 +15,7 @@ Options:
   --hud               full-screen live view (q: stop gracefully, p: pause rendering, Ctrl-C: signal)
   --json              the RunResult as JSON on stdout (with --progress: NDJSON events, then the result)
   --grace <ms>        how long in-flight inputs may finish after the first SIGINT/SIGTERM (default 5000)
-  --interval <ms>     how often progress is sampled (default 250 on a terminal, 1000 otherwise)
+  --interval <ms>     how often progress is shown (default 250; 1000 for NDJSON); needs a progress display
   --use <pkg>         load a strategy plugin package (repeatable), e.g. --use @minigun/strategy-fork
   -h, --help          this help
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const packageDir = fileURLToPath(new URL('..', import.meta.url));
-export const bin = join(packageDir, 'dist/cli.js');
+/** The bin as package.json declares it (the launcher, which loads the built dist/cli.js). */
+export const bin = join(packageDir, 'bin/minigun.js');
 export const fixture = (name: string): string => join(packageDir, 'test/fixtures', name);
 
 export { cleanupDirs, files, isAlive, minigunChildren, sleep, tempDir, waitFor } from '@minigun/test-utils';
@@ -17,9 +18,18 @@ export interface Running {
   stderr(): string;
 }
 
-/** Starts `node dist/cli.js …args` with piped stdio (so no TTY: no live display unless asked) and no colours (CI may force them). */
-export function start(args: readonly string[], options: { env?: Record<string, string> } = {}): Running {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: packageDir, env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1', ...options.env } });
+export interface RunOptions {
+  readonly env?: Record<string, string>;
+  /** The working directory (default: this package's). */
+  readonly cwd?: string;
+}
+
+/** Starts `node bin/minigun.js …args` with piped stdio (so no TTY: no live display unless asked) and no colours (CI may force them). */
+export function start(args: readonly string[], options: RunOptions = {}): Running {
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd: options.cwd ?? packageDir,
+    env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1', ...options.env },
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -29,8 +39,8 @@ export function start(args: readonly string[], options: { env?: Record<string, s
 }
 
 /** Runs the CLI to its end. */
-export async function cli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const r = start(args);
+export async function cli(args: readonly string[], options: RunOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const r = start(args, options);
   const code = await r.exited;
   return { code, stdout: r.stdout(), stderr: r.stderr() };
 }

@@ -7,21 +7,27 @@ afterAll(cleanupDirs);
 // util-linux's script gives the CLI a pseudo-terminal: `script -qfec "<cmd>" /dev/null`.
 const hasScript = spawnSync('script', ['--version']).status === 0;
 
-/** Runs the CLI with --hud in a 120×40 pseudo-terminal; `keys` are typed once the first frame is on screen. */
-function hud(args: readonly string[], keys?: string) {
-  const cmd = `stty cols 120 rows 40; exec ${process.execPath} ${bin} run ${args.join(' ')} --hud`;
-  const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: packageDir, env: { ...process.env, NODE_OPTIONS: '', CI: '' } });
+/** Runs the CLI in a 120×40 pseudo-terminal; `keys` are typed once `ready` is in the output. */
+function inTerminal(args: readonly string[], options: { keys?: string; ready?: string; env?: Record<string, string> } = {}) {
+  const cmd = `stty cols 120 rows 40; exec ${process.execPath} ${bin} ${args.join(' ')}`;
+  const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: packageDir, env: { ...process.env, NODE_OPTIONS: '', CI: '', ...options.env } });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const { keys, ready = '' } = options;
   if (keys !== undefined) {
-    void waitFor(() => out.includes('MINIGUN'), 20_000, 'the first frame').then(
+    void waitFor(() => out.includes(ready), 20_000, `"${ready}" on the terminal`).then(
       () => child.stdin.write(keys),
       () => undefined,
     );
   }
   return { child, exited, output: () => out };
+}
+
+/** Runs the CLI with --hud; `keys` are typed once the first frame is on screen. */
+function hud(args: readonly string[], keys?: string) {
+  return inTerminal(['run', ...args, '--hud'], { keys, ready: 'MINIGUN' });
 }
 
 /** The frames drawn (each starts with cursor-home), as plain text. */
@@ -50,6 +56,8 @@ describe.runIf(hasScript)('minigun run --hud', () => {
     expect(all.some((f) => f.includes(' running '))).toBe(true);
     // The alternate screen is left, then the report is printed.
     expect(stripAnsi(run.output().split('\x1b[?1049l').at(-1)!)).toContain('Pipeline numbers: completed');
+    // The keyboard is let go: the process ended by itself.
+    expect(run.output()).not.toContain('which would keep this process alive');
   }, 30_000);
 
   it('q stops gracefully: the run is cancelled, exit 130', async () => {
@@ -74,5 +82,21 @@ describe.runIf(hasScript)('minigun run --hud', () => {
     } finally {
       run.child.kill('SIGKILL');
     }
+  }, 30_000);
+});
+
+describe.runIf(hasScript)('minigun run in a terminal, without --hud', () => {
+  it('--interval alone is honoured: progress lines are the default display on a terminal', async () => {
+    const dir = tempDir();
+    const run = inTerminal(['run', fixture('numbers.mjs'), '--interval', '20', '--state', stateFile(dir, { n: 40, ms: 20 })]);
+    expect(await run.exited).toBe(0);
+    expect(stripAnsi(run.output())).toMatch(/square\s+inline×4\s+done \d+/);
+    expect(stripAnsi(run.output())).toContain('Pipeline numbers: completed');
+  }, 30_000);
+
+  it('in CI (no progress by default), --interval alone is a usage error that says why', async () => {
+    const run = inTerminal(['run', fixture('numbers.mjs'), '--interval', '20'], { env: { CI: 'true' } });
+    expect(await run.exited).toBe(2);
+    expect(stripAnsi(run.output())).toContain('--interval sets how often progress is shown, but this run shows none (CI is set).');
   }, 30_000);
 });

@@ -37,6 +37,7 @@ describe('signals under minigun run', () => {
       expect(Date.now() - signalled).toBeLessThan(15_000);
       expect(files(dir, 'afterRun-')).toEqual(['afterRun-cancelled']);
       expect(run.stdout()).toContain('Pipeline slow-ipc-tempfile: cancelled');
+      expect(run.stderr()).not.toContain('which would keep this process alive'); // the process ended by itself
       expect(files(tmp, 'minigun-')).toEqual([]);
       expect(run.stdout()).toMatch(/wait\s+ipc-fork×2/);
       await waitFor(() => children.every((pid) => !isAlive(pid)), 3000, 'the children to be gone').catch(() => undefined);
@@ -73,6 +74,7 @@ describe('signals under minigun run', () => {
       const result = JSON.parse(run.stdout()) as { status: string; stats: { stages: Record<string, { cancelled: number }> } };
       expect(result.status).toBe('cancelled');
       expect(result.stats.stages.wait!.cancelled).toBeGreaterThanOrEqual(2);
+      expect(run.stderr()).not.toContain('which would keep this process alive'); // the process ended by itself
       expect(files(dir, 'afterRun-')).toEqual(['afterRun-cancelled']);
       await waitFor(() => children.every((pid) => !isAlive(pid)), 3000, 'the children to be gone').catch(() => undefined);
       expect(children.filter(isAlive)).toEqual([]);

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { cli, fixture } from './cli';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanupDirs, cli, fixture, stateFile, tempDir } from './cli';
+
+afterAll(cleanupDirs);
 
 describe('usage errors exit with 2 and say what to do', () => {
   it('an unknown flag', async () => {
@@ -77,5 +79,66 @@ describe('usage errors exit with 2 and say what to do', () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: minigun run <module> [options]');
+  });
+});
+
+describe('every option is honoured or refused: none is accepted and then ignored', () => {
+  const numbers = fixture('numbers.mjs');
+
+  it.each([
+    ['stdout is not a terminal', []],
+    ['--json alone prints only the result', ['--json']],
+    ['--no-progress', ['--no-progress']],
+  ])('--interval where no progress is shown (%s) is a usage error naming the flags it goes with', async (why, flags) => {
+    const r = await cli(['run', numbers, ...flags, '--interval', '100']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--interval sets how often progress is shown, but this run shows none (${why}).`);
+    expect(r.stderr).toContain('It goes with --progress (progress lines, or NDJSON events with --json) or --hud');
+    expect(r.stdout).toBe('');
+  });
+
+  it('--interval with a progress display is honoured: how many events a run gets follows it', async () => {
+    const state = stateFile(tempDir(), { n: 40, ms: 40 }); // 10 rounds of 40 ms on 4 slots: 400 ms at least
+    const events = async (interval: string): Promise<number> => {
+      const r = await cli(['run', numbers, '--json', '--progress', '--interval', interval, '--state', state]);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => (JSON.parse(l) as { type: string }).type === 'progress').length;
+    };
+    expect(await events('100000')).toBe(1); // only the final event
+    expect(await events('20')).toBeGreaterThanOrEqual(5);
+  });
+
+  it.each([
+    [['--interval', '0', '--progress'], '--interval expects a number of milliseconds >= 1, got "0".'],
+    [['--interval', 'NaN', '--progress'], '--interval expects a number of milliseconds >= 1, got "NaN".'],
+    [['--interval=', '--progress'], '--interval expects a number of milliseconds >= 1, got "".'],
+    [['--interval', '0.5', '--progress'], '--interval expects a number of milliseconds >= 1, got "0.5".'],
+    [['--interval', '1e10', '--progress'], '--interval 1e10 is too long: at most 2147483647 ms'],
+    [['--grace', 'abc'], '--grace expects a number of milliseconds >= 0, got "abc".'],
+    [['--grace=-1'], '--grace expects a number of milliseconds >= 0, got "-1".'],
+    [['--grace', '-1'], "Option '--grace' argument is ambiguous"],
+    [['--grace', 'NaN'], '--grace expects a number of milliseconds >= 0, got "NaN".'],
+    [['--grace', 'Infinity'], '--grace expects a number of milliseconds >= 0, got "Infinity".'],
+    [['--grace', '3000000000'], '--grace 3000000000 is too long: at most 2147483647 ms'],
+  ])('%j is a usage error: %s', async (flags, message) => {
+    const r = await cli(['run', numbers, ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it.each([
+    [['--grace', '1', '--grace', '2'], '--grace is given 2 times ("1", "2"), but only one value can count. Give it once.'],
+    [['--interval=5', '--progress', '--interval', '9'], '--interval is given 2 times ("5", "9")'],
+    [['--pipeline', 'numbers', '--pipeline', 'other'], '--pipeline is given 2 times ("numbers", "other")'],
+    [['--state', 'a.json', '--state', 'b.json'], '--state is given 2 times ("a.json", "b.json")'],
+    [['--hud', '--progress'], '--hud and --progress cannot be combined'],
+  ])('%j: one of them would be ignored, so it is a usage error', async (flags, message) => {
+    const r = await cli(['run', numbers, ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
   });
 });
