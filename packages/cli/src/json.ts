@@ -22,6 +22,8 @@ function convert(value: unknown, ancestors: object[]): Json | undefined {
     case 'function':
     case 'symbol':
       return undefined;
+    case 'object':
+      break; // below
   }
   if (value === null) return null;
   const obj = value as object;

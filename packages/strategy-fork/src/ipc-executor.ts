@@ -75,7 +75,7 @@ export class IpcForkExecutor implements StageExecutor {
     this.closed = true;
     this.queue.rejectAll(new MinigunError(ErrorCodes.CANCELLED, `Stage "${this.where.stage}" was closed before this input ran.`, this.where));
     // A child that failed to start has nothing to stop (its error went to the inputs that waited for it).
-    const children = await Promise.all(this.slots.map((s) => s.child ?? s.starting?.catch(() => undefined)));
+    const children = await Promise.all(this.slots.map(async (s) => s.child ?? (await s.starting?.catch(() => undefined))));
     await Promise.all([
       ...children.flatMap((c) => (c === undefined ? [] : [mode === 'force' ? c.kill() : c.shutdown(this.options.exitGraceMs)])),
       ...this.retiring,

@@ -66,9 +66,15 @@ export async function closeExecutors(nodes: readonly StageNode[], mode: 'gracefu
       const executor = node.executor;
       const transport = node.transport;
       // Through a promise, so that a plugin's close() that throws synchronously is reported like a rejection.
-      if (executor !== undefined) await Promise.resolve(mode).then((m) => executor.close(m)).catch((e: unknown) => closing(node, 'the executor', e));
+      if (executor !== undefined)
+        await Promise.resolve(mode)
+          .then((m) => executor.close(m))
+          .catch((e: unknown) => closing(node, 'the executor', e));
       // After the executor: no worker writes any more, and nothing is read any more.
-      if (transport !== undefined) await Promise.resolve().then(() => transport.session.close()).catch((e: unknown) => closing(node, `transport "${transport.name}"`, e));
+      if (transport !== undefined)
+        await Promise.resolve()
+          .then(() => transport.session.close())
+          .catch((e: unknown) => closing(node, `transport "${transport.name}"`, e));
     }),
   );
 }

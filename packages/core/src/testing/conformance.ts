@@ -318,7 +318,12 @@ export function conformanceCases(options: ConformanceOptions): ConformanceCase[]
         const broken: Transport = {
           name: CONFORMANCE_TRANSPORT,
           workerModule,
-          open: async () => ({ config: {}, read: () => ({ [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }) }), discard: async () => undefined, close: async () => undefined }),
+          open: async () => ({
+            config: {},
+            read: () => ({ [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }) }),
+            discard: async () => undefined,
+            close: async () => undefined,
+          }),
         };
         const registry = new Registry();
         for (const plugin of options.plugins ?? []) registry.use(plugin);
@@ -331,7 +336,10 @@ export function conformanceCases(options: ConformanceOptions): ConformanceCase[]
         for (const e of items) {
           assert.equal(e.stage, 'work');
           assert.equal((e.error as Error & { code?: string }).code, 'ERR_MINIGUN_TRANSPORT');
-          assert.ok(e.message.includes(CONFORMANCE_TRANSPORT) && e.message.includes(workerModule), `the error names the transport and its module: ${e.message}`);
+          assert.ok(
+            e.message.includes(CONFORMANCE_TRANSPORT) && e.message.includes(workerModule),
+            `the error names the transport and its module: ${e.message}`,
+          );
         }
         assertAccounting(r);
       },
