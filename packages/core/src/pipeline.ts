@@ -12,6 +12,9 @@ import { checkOptionValues } from './definition/options.js';
 
 export type DefineFn<S> = (p: PipelineBuilder<S>) => void;
 
+/** The longest delay Node's timers honour. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** A short description of one stage, for tools (CLI, HUD) and tests. */
 export interface StageDescription {
   readonly name: string;
@@ -66,11 +69,20 @@ export class Pipeline<S = unknown> {
     }
     if (options === null || typeof options !== 'object')
       throw new MinigunError(ErrorCodes.INVALID_OPTION, `run() of pipeline "${this.name}" expects an options object.`);
-    if (options.graceMs !== undefined && !(typeof options.graceMs === 'number' && options.graceMs >= 0)) {
-      throw new MinigunError(ErrorCodes.INVALID_OPTION, `run() of pipeline "${this.name}": graceMs must be a number of milliseconds >= 0.`);
+    // Node fires a timer longer than 2^31 - 1 ms at once (with a warning): refuse such values rather than honour them wrongly.
+    const g = options.graceMs;
+    if (g !== undefined && !(typeof g === 'number' && ((g >= 0 && g <= MAX_TIMER_MS) || g === Infinity))) {
+      throw new MinigunError(
+        ErrorCodes.INVALID_OPTION,
+        `run() of pipeline "${this.name}": graceMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, or Infinity to wait however long in-flight inputs take; got ${String(g)}.`,
+      );
     }
-    if (options.progressIntervalMs !== undefined && !(typeof options.progressIntervalMs === 'number' && options.progressIntervalMs > 0)) {
-      throw new MinigunError(ErrorCodes.INVALID_OPTION, `run() of pipeline "${this.name}": progressIntervalMs must be a number of milliseconds > 0.`);
+    const i = options.progressIntervalMs;
+    if (i !== undefined && !(typeof i === 'number' && i > 0 && i <= MAX_TIMER_MS)) {
+      throw new MinigunError(
+        ErrorCodes.INVALID_OPTION,
+        `run() of pipeline "${this.name}": progressIntervalMs must be a number of milliseconds above 0 and at most ${MAX_TIMER_MS}; got ${String(i)}.`,
+      );
     }
     const registry = options.registry ?? defaultRegistry;
     this.validateFor(registry);

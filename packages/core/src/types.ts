@@ -148,7 +148,10 @@ export interface RunOptions<S = unknown> {
   registry?: Registry;
   /** Aborting it cancels the run: producers stop, queued inputs are cancelled, in-flight ones get `graceMs`. */
   signal?: AbortSignal;
-  /** How long in-flight inputs may still finish after cancellation before they are abandoned. Default 5000. */
+  /**
+   * How long in-flight inputs may still finish after cancellation before they are abandoned, in ms: 0 to
+   * 2^31 - 1, or `Infinity` to wait for them however long they take. Default 5000.
+   */
   graceMs?: number;
   /**
    * Handle SIGINT and SIGTERM during the run: the first cancels gracefully (like aborting `signal`), a second
@@ -162,7 +165,7 @@ export interface RunOptions<S = unknown> {
    * `afterRun`. A throwing callback is recorded in `errors` (`kind: 'hook'`, `hook: 'progress'`).
    */
   progress?: (event: ProgressEvent) => void;
-  /** Interval of `progress` calls. Default 1000. */
+  /** Interval of `progress` calls, in ms: above 0, at most 2^31 - 1. Default 1000. */
   progressIntervalMs?: number;
   /** Replaces the console logger behind `ctx.log`. */
   logger?: Logger;

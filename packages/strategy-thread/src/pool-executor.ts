@@ -50,6 +50,12 @@ export class PoolExecutor implements StageExecutor {
   private running = 0;
   private nextId = 1;
   private closed = false;
+  /** Whether any worker of the pool has set up (until then, a worker that dies means none can start). */
+  private readyOnce = false;
+  /** Why no worker can start; every input fails with it. */
+  private broken?: Error;
+  /** Rejecters of the tinypool tasks in flight (see `settleable`). */
+  private readonly inFlight = new Set<(error: Error) => void>();
 
   constructor(
     private readonly host: StrategyHost,
@@ -70,7 +76,9 @@ export class PoolExecutor implements StageExecutor {
     // A worker that dies while idle (a timer of the stage that throws, process.exit) makes tinypool emit
     // 'error' on the pool: no input is lost (the pool replaces the worker), but the cause is reported.
     this.pool.on('error', (error: unknown) => {
-      if (!this.closed) this.host.reportError(this.describeFailure(error, 0));
+      if (this.closed || this.broken !== undefined) return;
+      if (this.readyOnce) this.host.reportError(this.describeFailure(error, 0));
+      else this.markBroken(error);
     });
     this.cancelChannel = new BroadcastChannel(`minigun:${this.key}`);
     this.cancelChannel.unref();
@@ -84,6 +92,7 @@ export class PoolExecutor implements StageExecutor {
   execute(attempt: Attempt): Promise<Iterable<Emission> | AsyncIterable<Emission>> {
     // A value that cannot cross fails this input here, with its path, instead of failing a whole chunk.
     assertCloneable(attempt.input, 'the input', this.where);
+    if (this.broken !== undefined) return Promise.reject(this.broken);
     return this.queue.add(attempt.input);
   }
 
@@ -120,6 +129,10 @@ export class PoolExecutor implements StageExecutor {
     this.cancelChannel.close();
     const timeout = mode === 'force' ? Math.min(1000, this.options.terminateTimeoutMs) : this.options.terminateTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
+    // tinypool's destroy() waits with events.once() on each worker wrapper, which has no removeListener: a
+    // worker that fails while it terminates (out of memory as it boots) would throw a TypeError out of the
+    // 'error' event and crash the process. Give the wrappers one, so that destroy() rejects instead.
+    for (const worker of this.pool.threads) addRemoveListener(worker);
     // A worker that fails while it terminates rejects destroy(): the run records it as a closing failure.
     // One that does not terminate in time is left to exit on its own (tinypool cannot force it).
     try {
@@ -156,7 +169,7 @@ export class PoolExecutor implements StageExecutor {
       const outcomes = await this.runInputs(batch.map((p) => p.input));
       this.queue.settle(batch, outcomes, performance.now() - started, (o) => emissionsOf(this.host, o));
     } catch (error) {
-      this.queue.fail(batch, this.describeFailure(error, batch.length));
+      this.queue.fail(batch, this.broken ?? this.describeFailure(error, batch.length));
     } finally {
       this.running--;
       this.dispatch();
@@ -197,19 +210,44 @@ export class PoolExecutor implements StageExecutor {
     const onMessage = (m: PortMessage): void => {
       if (m.t === 'hello') void this.answerHello(port!, m.workerId);
       else if (m.t === 'ready') {
+        this.readyOnce = true;
         this.ready.add(m.threadId);
         this.workerIds.set(m.threadId, m.workerId);
         deliverHookReport(this.host, m.hooks, m.workerId);
       } else other?.(m);
     };
     port?.on('message', onMessage);
-    const result = this.pool.run(task, { transferList }) as Promise<ThreadTaskResult>;
+    const result = this.settleable(this.pool.run(task, { transferList }) as Promise<ThreadTaskResult>);
     this.watchExits();
     // The 'ready' report may still be on its way when the task result arrives: take it before the port closes.
     return result.finally(() => {
       if (port === undefined) return;
       for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) onMessage(m.message as PortMessage);
     });
+  }
+
+  /** A tinypool task that also settles (rejects) when the pool turns out unable to start workers. */
+  private settleable(task: Promise<ThreadTaskResult>): Promise<ThreadTaskResult> {
+    if (this.broken !== undefined) return Promise.reject(this.broken);
+    return new Promise<ThreadTaskResult>((resolve, reject) => {
+      this.inFlight.add(reject);
+      task.then(resolve, reject).finally(() => this.inFlight.delete(reject));
+    });
+  }
+
+  /**
+   * No worker of the pool could start (tinypool then stops replacing them, and every task would wait
+   * forever): fail what waits and what comes, with the reason.
+   */
+  private markBroken(error: unknown): void {
+    this.broken = new MinigunError(
+      ErrorCodes.WORKER_DIED,
+      `The worker threads of stage "${this.host.stage.stage}" (pipeline "${this.host.stage.pipeline}") ${failureReason(error)} before they could start, so no input of this stage can run. Are its resourceLimits too small?`,
+      { ...this.where, cause: error },
+    );
+    for (const reject of this.inFlight) reject(this.broken);
+    this.inFlight.clear();
+    this.queue.rejectAll(this.broken);
   }
 
   /**
@@ -245,10 +283,7 @@ export class PoolExecutor implements StageExecutor {
   private describeFailure(error: unknown, inputs: number): Error {
     // Our own errors (setup failures carry an ERR_MINIGUN_ code across the boundary) are already clear.
     if (error instanceof MinigunError || String((error as { code?: unknown })?.code ?? '').startsWith('ERR_MINIGUN_')) return error as Error;
-    const e = error as Error & { code?: string };
-    const exit = /exit(?:ed)?(?: with)?(?: code)? (\d+)/i.exec(e.message ?? '')?.[1];
-    const reason =
-      e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'ran out of memory (resourceLimits)' : exit !== undefined ? `exited with code ${exit}` : `failed: ${e.message}`;
+    const reason = failureReason(error);
     const held = inputs > 0 ? `while it held ${inputs} input(s) (they fail or are retried)` : 'while idle (no input was lost)';
     return new MinigunError(
       ErrorCodes.WORKER_DIED,
@@ -256,4 +291,22 @@ export class PoolExecutor implements StageExecutor {
       { ...this.where, cause: error },
     );
   }
+}
+
+/** What happened to a worker thread, from tinypool's error: out of memory, an exit code, or the error itself. */
+function failureReason(error: unknown): string {
+  const e = error as Error & { code?: string };
+  const exit = /exit(?:ed)?(?: with)?(?: code)? (\d+)/i.exec(e.message ?? '')?.[1];
+  if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') return 'ran out of memory (resourceLimits)';
+  return exit !== undefined ? `exited with code ${exit}` : `failed: ${e.message}`;
+}
+
+/** See `close`: a removeListener that reaches the wrapped thread (tinypool keeps it as `thread`). */
+function addRemoveListener(worker: object): void {
+  const w = worker as { removeListener?: unknown; thread?: { off(event: string, fn: (...args: unknown[]) => void): unknown } };
+  if (typeof w.removeListener === 'function') return;
+  w.removeListener = (event: string, fn: (...args: unknown[]) => void) => {
+    w.thread?.off(event, fn);
+    return worker;
+  };
 }

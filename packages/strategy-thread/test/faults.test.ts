@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, pipeline } from '@minigun/core';
 import { MyError } from './fixtures/helper.ts';
-import { clonePerBatch, cloneThread, exitingOnce, idleDeath, exitingRetried, flaky, hungry, slowPerBatch, slowThread, throwing } from './fixtures/faults.ts';
+import { clonePerBatch, cloneThread, exitingOnce, lateInputs, exitingRetried, flaky, hungry, slowPerBatch, slowThread, throwing } from './fixtures/faults.ts';
 import { cleanupDirs, expectAccounting, files, itemErrors, liveWorkerHandles, registry, settledWorkerHandles, sorted, tempDir, waitFor } from './util.ts';
 
 afterAll(cleanupDirs);
@@ -315,18 +315,21 @@ describe('runs that cannot start', () => {
   });
 });
 
-describe('a worker that dies while idle', () => {
-  it('is reported in errors (kind run, the stage, the cause) and replaced; no input is lost', async () => {
-    const r = await idleDeath.run({ registry: registry() });
+describe('workers that cannot start', () => {
+  it('fail every input with the reason instead of hanging the run (resourceLimits too small to boot)', async () => {
+    const started = Date.now();
+    // The inputs come after the pool's workers have died booting: tinypool then stops replacing them.
+    const r = await lateInputs.run({ registry: registry({ resourceLimits: { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 } }) });
+    expect(Date.now() - started).toBeLessThan(15_000);
     expect(r.status).toBe('completed');
-    expect(sorted(r.collected.out)).toEqual([0, 1]);
-    expect(itemErrors(r)).toEqual([]);
-    const faults = r.errors.filter((e) => e.kind === 'run');
-    expect(faults).toHaveLength(1);
-    expect(faults[0]).toMatchObject({ stage: 'work' });
-    expect(code(faults[0]!)).toBe(ErrorCodes.WORKER_DIED);
-    expect(faults[0]!.message).toContain('while idle');
-    expect(faults[0]!.message).toContain('late failure after input 0');
+    expect(r.collected.out).toBeUndefined();
+    const errors = itemErrors(r);
+    expect(errors).toHaveLength(3);
+    for (const e of errors) {
+      expect(code(e)).toBe(ErrorCodes.WORKER_DIED);
+      expect(e.message).toContain('before they could start');
+      expect(e.message).toContain('out of memory');
+    }
     expectAccounting(r);
   });
 });

@@ -182,7 +182,7 @@ export class Run<S> implements IsolatedRun, OrderedRun {
       node.releaseRoom();
       endWaitingReads(node);
     }
-    this.graceTimer = setTimeout(() => this.abandon(), this.graceMs);
+    if (this.graceMs !== Infinity) this.graceTimer = setTimeout(() => this.abandon(), this.graceMs);
     this.checkQuiescence();
   }
 
