@@ -46,8 +46,15 @@ export class TempfileSession implements TransportSession {
         closeSync(file.fd);
         shared = { file: file.name, staleMs: options.staleMs };
       } catch (error) {
-        await rm(dir, { recursive: true, force: true });
-        untrackDir(dir);
+        // A directory that cannot be removed now stays tracked (the 'exit' cleanup tries again): the error
+        // to report is why the session could not open.
+        if (
+          await rm(dir, { recursive: true, force: true }).then(
+            () => true,
+            () => false,
+          )
+        )
+          untrackDir(dir);
         throw new MinigunError(
           ErrorCodes.TRANSPORT,
           `The tempfile transport of stage "${stage.stage}" cannot create its shared file in ${dir}: ${(error as Error).message}.`,
@@ -93,13 +100,11 @@ export class TempfileSession implements TransportSession {
     this.closed = true;
     const handles = [...this.handles.values()];
     this.handles.clear();
-    // Every handle is closed and the directory removed even if something fails; the first failure is reported.
+    // The directory is removed even if a handle fails to close; the first failure is reported.
     const closing = await Promise.allSettled(handles.map(async (h) => (await whenOpen(h))?.close()));
-    try {
-      await rm(this.config.dir, { recursive: true, force: true });
-    } finally {
-      untrackDir(this.config.dir);
-    }
+    // If this throws, the directory stays tracked and the 'exit' cleanup tries again.
+    await rm(this.config.dir, { recursive: true, force: true });
+    untrackDir(this.config.dir);
     const failed = closing.find((c): c is PromiseRejectedResult => c.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
   }
