@@ -62,9 +62,9 @@ export interface ResolvedOptions {
  * block the stage for too long (and the retry schedule of every lock, which spans twice the stale time, grows
  * with it).
  */
-export const STALE_MS = { min: 2000, max: 600_000 } as const;
+const STALE_MS = { min: 2000, max: 600_000 } as const;
 /** The accepted range of `batchBytes`: the parent holds one batch at a time, and a frame's length must fit in 32 bits. */
-export const BATCH_BYTES = { min: 1, max: 1 << 30 } as const;
+const BATCH_BYTES = { min: 1, max: 1 << 30 } as const;
 
 const KNOWN = ['dir', 'format', 'shared', 'staleMs', 'batchBytes'] as const;
 
