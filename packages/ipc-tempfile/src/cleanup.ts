@@ -1,15 +1,17 @@
 /**
- * Removal of the run directories of open sessions when the process ends abruptly. A session removes its
- * directory itself when the run ends; this covers `process.exit()` and a SIGINT/SIGTERM/SIGHUP that nobody
- * else handles (tmp's own exit-time cleanup does not run on signals: raszi/node-tmp#216). The listeners
- * are installed only while a session is open, and a signal we did not ask for is re-raised after the cleanup
- * so that the process still ends the way it would have. If another listener handles the signal (e.g.
- * `run({ handleSignals: true })`), the run goes on and its sessions are closed normally instead.
+ * Removal of the run directories of open sessions when the process exits while a run is still open
+ * (`process.exit()`, an uncaught exception): a synchronous removal on process 'exit'. Otherwise a session
+ * removes its directory itself when the run closes it (normal end, failure, cancellation).
+ *
+ * Signals are deliberately not handled here: a library must not own the process's signals. A listener for
+ * SIGINT/SIGTERM/SIGHUP changes what the signal does to the whole process, and libraries that each re-raise a
+ * signal only when they are its sole listener (signal-exit and the many CLIs that use it) then swallow it:
+ * each sees another listener and leaves the signal to it. A signal nobody handles ends the process by its
+ * default action and may leave the run's tempfiles behind; `run({ handleSignals: true })` (and the minigun
+ * CLI) turn SIGINT/SIGTERM into a cancellation, after which the run closes its sessions.
  */
 import { rmSync } from 'node:fs';
-import { isMainThread } from 'node:worker_threads';
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const dirs = new Set<string>();
 
 function removeAll(): void {
@@ -17,36 +19,18 @@ function removeAll(): void {
     try {
       rmSync(dir, { recursive: true, force: true });
     } catch {
-      // nothing more can be done while the process ends
+      // The process is exiting: there is no one left to report to, and the other directories still get removed.
     }
   }
   dirs.clear();
 }
 
-function onSignal(signal: NodeJS.Signals): void {
-  if (process.listenerCount(signal) > 1) return; // someone else handles it: the run closes its sessions
-  removeAll();
-  uninstall();
-  process.kill(process.pid, signal);
-}
-
-function install(): void {
-  process.on('exit', removeAll);
-  // Signals are delivered to the main thread only.
-  if (isMainThread) for (const s of SIGNALS) process.on(s, onSignal);
-}
-
-function uninstall(): void {
-  process.off('exit', removeAll);
-  for (const s of SIGNALS) process.off(s, onSignal);
-}
-
 export function trackDir(dir: string): void {
-  if (dirs.size === 0) install();
+  if (dirs.size === 0) process.on('exit', removeAll);
   dirs.add(dir);
 }
 
 export function untrackDir(dir: string): void {
   if (!dirs.delete(dir)) return;
-  if (dirs.size === 0) uninstall();
+  if (dirs.size === 0) process.off('exit', removeAll);
 }

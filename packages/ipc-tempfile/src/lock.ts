@@ -17,7 +17,7 @@ export function lockOptions(staleMs: number, onCompromised: (error: Error) => vo
     // taken over rather than failing the attempts that wait for it. Short first waits: locks are held for
     // one write.
     retries: { retries: Math.ceil((2 * staleMs) / 100) + 10, factor: 1.5, minTimeout: 5, maxTimeout: 100, randomize: true },
-    // The default throws from a timer and crashes the process (moxystudio/node-proper-lockfile#71): record
+    // proper-lockfile's default throws from a timer, which crashes the process: record
     // it instead, and the append in progress fails its attempt.
     onCompromised,
   };

@@ -12,7 +12,7 @@ import tmp from 'tmp';
 import { trackDir, untrackDir } from './cleanup.js';
 import type { ResolvedOptions, SessionConfig } from './options.js';
 import { openRecordFile, readRange } from './read.js';
-import { parseRef } from './ref.js';
+import { parseRef, SHARED_FILE, type Ref } from './ref.js';
 
 export class TempfileSession implements TransportSession {
   /** Private files: refs still to read or discard before the file can go. */
@@ -42,12 +42,19 @@ export class TempfileSession implements TransportSession {
     let shared: SessionConfig['shared'];
     if (options.shared) {
       try {
-        const file = tmp.fileSync({ tmpdir: dir, name: 'shared.rec', mode: 0o600, keep: true });
+        const file = tmp.fileSync({ tmpdir: dir, name: SHARED_FILE, mode: 0o600, keep: true });
         closeSync(file.fd);
         shared = { file: file.name, staleMs: options.staleMs };
       } catch (error) {
-        await rm(dir, { recursive: true, force: true });
-        untrackDir(dir);
+        // A directory that cannot be removed now stays tracked (the 'exit' cleanup tries again): the error
+        // to report is why the session could not open.
+        if (
+          await rm(dir, { recursive: true, force: true }).then(
+            () => true,
+            () => false,
+          )
+        )
+          untrackDir(dir);
         throw new MinigunError(
           ErrorCodes.TRANSPORT,
           `The tempfile transport of stage "${stage.stage}" cannot create its shared file in ${dir}: ${(error as Error).message}.`,
@@ -59,7 +66,7 @@ export class TempfileSession implements TransportSession {
   }
 
   read(ref: string): AsyncIterable<Emission> {
-    const parsed = parseRef(ref);
+    const parsed = this.parse(ref);
     if (parsed === undefined) return empty();
     const path = join(this.config.dir, parsed.f);
     const format = this.config.format;
@@ -84,7 +91,7 @@ export class TempfileSession implements TransportSession {
   }
 
   async discard(ref: string): Promise<void> {
-    const parsed = parseRef(ref);
+    const parsed = this.parse(ref);
     if (parsed !== undefined && !('r' in parsed)) await this.release(parsed.f, parsed.n);
   }
 
@@ -93,9 +100,17 @@ export class TempfileSession implements TransportSession {
     this.closed = true;
     const handles = [...this.handles.values()];
     this.handles.clear();
-    await Promise.all(handles.map(async (h) => (await h.catch(() => undefined))?.close()));
+    // The directory is removed even if a handle fails to close; the first failure is reported.
+    const closing = await Promise.allSettled(handles.map(async (h) => (await whenOpen(h))?.close()));
+    // If this throws, the directory stays tracked and the 'exit' cleanup tries again.
     await rm(this.config.dir, { recursive: true, force: true });
     untrackDir(this.config.dir);
+    const failed = closing.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  }
+
+  private parse(ref: string): Ref | undefined {
+    return parseRef(ref, this.config.shared === undefined ? 'private' : 'shared', this.where);
   }
 
   /** The open handle of a record file (the shared file's stays open until the session closes). */
@@ -103,6 +118,8 @@ export class TempfileSession implements TransportSession {
     let handle = this.handles.get(file);
     if (handle === undefined) {
       handle = openRecordFile(path);
+      // Handled here only so that a failed open is not an unhandled rejection while no reader awaits it:
+      // every reader of the file awaits this promise and fails with the error.
       handle.catch(() => undefined);
       this.handles.set(file, handle);
     }
@@ -118,12 +135,20 @@ export class TempfileSession implements TransportSession {
     this.remaining.delete(file);
     const handle = this.handles.get(file);
     this.handles.delete(file);
-    await (await handle?.catch(() => undefined))?.close();
-    if (!this.closed) await unlink(join(this.config.dir, file)).catch(() => undefined);
+    if (handle !== undefined) await (await whenOpen(handle))?.close();
+    if (this.closed) return;
+    // A file that cannot be removed now (already gone, say) is removed with the whole directory when the
+    // session closes, which reports its own failure: it must not fail the read of records already delivered.
+    await unlink(join(this.config.dir, file)).catch(() => undefined);
   }
 }
 
 async function* empty(): AsyncGenerator<Emission> {}
+
+/** The handle, or undefined when opening the file failed: that error went to the readers that awaited it. */
+async function whenOpen(handle: Promise<FileHandle>): Promise<FileHandle | undefined> {
+  return handle.catch(() => undefined);
+}
 
 /** A stage name as a file-name fragment. */
 function safe(name: string): string {

@@ -20,11 +20,13 @@ import {
   type TransportWriteGroup,
   type TransportWriter,
 } from '@minigun/core';
+import type { LockOptions } from 'proper-lockfile';
+import { holdFileSizeSignal, releaseFileSizeSignal } from './file-size-signal.js';
 import { approxSize, encodeRecords } from './frame.js';
 import { findNonJson } from './jsonable.js';
 import { lockOptions } from './lock.js';
 import type { SessionConfig } from './options.js';
-import { EMPTY_REF, formatRef } from './ref.js';
+import { EMPTY_REF, formatRef, privateFileName, SHARED_FILE } from './ref.js';
 
 interface Where {
   readonly pipeline: string;
@@ -36,18 +38,19 @@ export const createTransportWriter: CreateTransportWriter = (config, where) => n
 
 class TempfileWriter implements TransportWriter {
   private sharedFd?: number;
+  private files = 0;
+  /** Whether this writer holds the SIGXFSZ listener (from its first lock of the shared file until it closes). */
+  private holdsSignal = false;
 
   constructor(
     private readonly config: SessionConfig,
     private readonly where: Where,
   ) {}
 
-  private files = 0;
-
   group(): TransportWriteGroup {
     return this.config.shared === undefined
       ? new PrivateGroup(this.config, this.where, () => this.createFile())
-      : new SharedGroup(this.config, this.where, () => this.openShared());
+      : new SharedGroup(this.config, this.where, this);
   }
 
   /**
@@ -58,7 +61,7 @@ class TempfileWriter implements TransportWriter {
    */
   private createFile(): { fd: number; path: string } {
     for (;;) {
-      const path = join(this.config.dir, `w${this.where.workerId}-${process.pid}-${threadId}-${++this.files}.rec`);
+      const path = join(this.config.dir, privateFileName(this.where.workerId, process.pid, threadId, ++this.files));
       try {
         return { fd: openSync(path, 'wx', 0o600), path };
       } catch (error) {
@@ -68,11 +71,15 @@ class TempfileWriter implements TransportWriter {
   }
 
   async close(): Promise<void> {
-    if (this.sharedFd !== undefined) closeSync(this.sharedFd);
+    if (this.holdsSignal) releaseFileSizeSignal();
+    this.holdsSignal = false;
+    const fd = this.sharedFd;
     this.sharedFd = undefined;
+    if (fd !== undefined) closeSync(fd);
   }
 
-  private openShared(): number {
+  /** The shared file, open for appending (once per writer). */
+  sharedFile(): number {
     const file = this.config.shared!.file;
     try {
       // O_APPEND: every write lands at the end, whoever wrote last.
@@ -81,6 +88,15 @@ class TempfileWriter implements TransportWriter {
       throw writeError(error, file, this.where);
     }
     return this.sharedFd;
+  }
+
+  /** Takes the lock on the shared file; resolves with its release. */
+  async lockShared(options: LockOptions): Promise<() => Promise<void>> {
+    const lockfile = await properLockfile();
+    // proper-lockfile is loaded now, and with it signal-exit's SIGXFSZ listener (see file-size-signal.ts).
+    if (!this.holdsSignal) holdFileSizeSignal();
+    this.holdsSignal = true;
+    return lockfile.lock(this.config.shared!.file, options);
   }
 }
 
@@ -199,23 +215,38 @@ class SharedGroup implements TransportWriteGroup {
   constructor(
     private readonly config: SessionConfig,
     private readonly where: Where,
-    private readonly fd: () => number,
+    private readonly writer: TempfileWriter,
   ) {}
 
   attempt(): TransportAttemptWriter {
     const batch = new Batch(this.config, this.where);
     const ranges: Array<[number, number]> = [];
+    // Appends one after another, in the order of the writes: a stage need not await a write (ctx.collect()
+    // does not), so one may still be waiting for the lock when the next comes, or when the attempt ends.
+    // A failed append fails every later write and the commit: the attempt then fails as a whole.
+    let appending: Promise<void> = Promise.resolve();
+    const append = (frame: Buffer[]): Promise<void> => {
+      appending = appending.then(async () => {
+        ranges.push(await this.append(frame));
+      });
+      return appending;
+    };
     return {
       write: async (e) => {
         batch.add(e);
-        if (batch.full) ranges.push(await this.append(batch.take()));
+        if (batch.full) await append(batch.take());
       },
       commit: async () => {
-        if (!batch.empty) ranges.push(await this.append(batch.take()));
-        this.refs.push(ranges.length === 0 ? EMPTY_REF : formatRef({ f: basename(this.config.shared!.file), r: ranges }));
+        // Every append of the attempt is on disk before its ref exists: a commit never leaves out a record.
+        await (batch.empty ? appending : append(batch.take()));
+        this.refs.push(ranges.length === 0 ? EMPTY_REF : formatRef({ f: SHARED_FILE, r: ranges }));
       },
       abort: async () => {
         batch.drop();
+        // The attempt's records are never read, but its appends must be over (and their locks released)
+        // before the next attempt appends, or before the worker exits while holding the lock. Their failure
+        // was the attempt's, which is failing already.
+        await appending.catch(() => undefined);
       },
     };
   }
@@ -226,14 +257,11 @@ class SharedGroup implements TransportWriteGroup {
 
   private async append(buffers: Buffer[]): Promise<[number, number]> {
     const { file, staleMs } = this.config.shared!;
-    const fd = this.fd();
+    const fd = this.writer.sharedFile();
     let compromised: Error | undefined;
     let release: () => Promise<void>;
     try {
-      release = await (await properLockfile()).lock(
-        file,
-        lockOptions(staleMs, (error) => (compromised = error)),
-      );
+      release = await this.writer.lockShared(lockOptions(staleMs, (error) => (compromised = error)));
     } catch (error) {
       throw new MinigunError(
         ErrorCodes.TRANSPORT,
@@ -256,6 +284,9 @@ class SharedGroup implements TransportWriteGroup {
     } catch (error) {
       throw error instanceof MinigunError ? error : writeError(error, file, this.where);
     } finally {
+      // Not losing records: they are written, and their range was taken under the lock. A lock that could
+      // not be released (its directory is gone, or it was compromised, which fails the attempt above) goes
+      // stale and is taken over by the next writer after staleMs.
       await release().catch(() => undefined);
     }
   }
@@ -263,17 +294,9 @@ class SharedGroup implements TransportWriteGroup {
 
 let lockfileModule: Promise<typeof import('proper-lockfile')> | undefined;
 
-/**
- * proper-lockfile, loaded only where a shared file is used. It installs signal-exit, whose listener for
- * SIGXFSZ re-raises the signal with its default action (kill the process) when it is the only listener;
- * Node itself ignores SIGXFSZ so that writing past a file-size limit fails with EFBIG, a clear error for
- * the attempt. A listener of our own keeps it that way.
- */
+/** proper-lockfile, loaded only where a shared file is used (it installs signal-exit: see file-size-signal.ts). */
 function properLockfile(): Promise<typeof import('proper-lockfile')> {
-  lockfileModule ??= import('proper-lockfile').then((m) => {
-    process.on('SIGXFSZ', () => undefined);
-    return (m as { default?: typeof import('proper-lockfile') }).default ?? m;
-  });
+  lockfileModule ??= import('proper-lockfile').then((m) => (m as { default?: typeof import('proper-lockfile') }).default ?? m);
   return lockfileModule;
 }
 

@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync, writeFileSync, writevSync } from 'no
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, type Emission } from '@minigun/core';
-import { encodeRecords, HEADER_BYTES, readRecords, tempfileTransport } from '@minigun/ipc-tempfile';
+import { encodeRecords, HEADER_BYTES, readRecords } from '@minigun/ipc-tempfile';
 import { expectNothingLeft, scratch } from './util';
 
 afterEach(expectNothingLeft);
@@ -120,23 +120,5 @@ describe('records on disk', () => {
       code: ErrorCodes.TRANSPORT,
       message: expect.stringContaining('/nonexistent/minigun.rec'),
     });
-  });
-});
-
-describe('tempfileTransport() options', () => {
-  it.each([
-    [{ format: 'xml' }, /"format" must be 'v8' or 'json'/],
-    [{ staleMs: 100 }, /"staleMs" must be an integer of at least 2000/],
-    [{ batchBytes: 0 }, /"batchBytes" must be a positive integer/],
-    [{ shared: 'yes' }, /"shared" must be a boolean/],
-    [{ dir: '' }, /"dir" must be a directory path/],
-    [{ folder: '/tmp' }, /"folder" must be one of the known options/],
-  ])('refuses %j', (options, message) => {
-    expect(() => tempfileTransport(options as never)).toThrow(message);
-    try {
-      tempfileTransport(options as never);
-    } catch (e) {
-      expect((e as { code?: string }).code).toBe(ErrorCodes.INVALID_OPTION);
-    }
   });
 });

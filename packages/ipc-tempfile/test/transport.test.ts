@@ -11,6 +11,9 @@ const STRATEGIES: StrategyName[] = ['cow-fork', 'ipc-fork', 'thread', 'thread-pe
 const LAYOUTS = [
   ['private files', {}],
   ['shared file', { shared: true }],
+  // Every record is its own frame, appended under its own lock: a collect (not awaited by the stage) may still
+  // be appending when the attempt commits.
+  ['shared file, a frame per record', { shared: true, batchBytes: 1 }],
 ] as const;
 
 describe.each(STRATEGIES)('%s over tempfile', (strategy) => {
