@@ -5,6 +5,7 @@ export { HookSet, type HookDefinitionInput } from './hook-set';
 export { runHooks, type RunHooksOptions, type RunHooksResult } from './run-hooks';
 export { HookError, type HookErrorSource } from './hook-error';
 export { InvalidHookError } from './invalid-hook-error';
+export { InvalidOptionError } from './invalid-option-error';
 export {
   connectionLifecycle,
   type ConnectionEvent,

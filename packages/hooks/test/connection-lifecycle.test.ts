@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HookError, connectionLifecycle } from '@minigun/hooks';
+import { HookError, connectionLifecycle, timingStats } from '@minigun/hooks';
 import type { ConnectionLifecycleOptions } from '@minigun/hooks';
 import { FakeTarget, fakeContext, sleep } from './fake-target';
 
@@ -208,5 +208,27 @@ describe('connectionLifecycle', () => {
     expect(() => connectionLifecycle({ open: () => 1, close: undefined as unknown as () => void })).toThrow(/close must be a function/);
     expect(() => connectionLifecycle({ open: () => 1, close, stages: [] })).toThrow(/stages must be a non-empty array/);
     expect(() => connectionLifecycle({ open: () => 1, close, name: '' })).toThrow(/name must be a non-empty string/);
+  });
+});
+
+describe('bundle options are checked when the bundle is made', () => {
+  it('unknown options and wrong types are ERR_MINIGUN_INVALID_OPTION errors naming the option and the value', () => {
+    const close = (): void => undefined;
+    const attempt = (options: unknown): { code?: string; message: string } => {
+      try {
+        connectionLifecycle(options as never);
+      } catch (e) {
+        return e as { code?: string; message: string };
+      }
+      throw new Error('expected an error');
+    };
+    expect(attempt({ open: () => 1, close, recrd: true })).toMatchObject({
+      code: 'ERR_MINIGUN_INVALID_OPTION',
+      message: expect.stringContaining('unknown option "recrd"'),
+    });
+    expect(attempt({ open: () => 1, close, record: 'yes' }).message).toBe('connectionLifecycle(): option record must be true or false, got "yes".');
+    expect(attempt({ open: () => 1, close, closeBeforeFork: 0 }).message).toContain('closeBeforeFork must be true or false, got 0');
+    expect(attempt(null).message).toContain('expects an options object');
+    expect(() => timingStats({ key: 'k', stage: ['a'] } as never)).toThrow(/timingStats\(\): unknown option "stage"/);
   });
 });

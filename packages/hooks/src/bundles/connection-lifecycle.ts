@@ -1,4 +1,5 @@
-import { checkStages, installForkHooks } from './fork-hooks';
+import { bundleOption, checkBundleOptions } from './bundle-options';
+import { installForkHooks } from './fork-hooks';
 import type { HookBundle, HookContext } from '../types';
 
 export interface ConnectionLifecycleOptions<C> {
@@ -18,6 +19,15 @@ export interface ConnectionLifecycleOptions<C> {
    */
   readonly closeBeforeFork?: boolean;
 }
+
+const OPTIONS = {
+  name: bundleOption.name(),
+  open: bundleOption.fn(),
+  close: bundleOption.fn(),
+  stages: bundleOption.stages(),
+  record: bundleOption.flag(),
+  closeBeforeFork: bundleOption.flag(),
+};
 
 /** What `record: true` collects. */
 export interface ConnectionEvent {
@@ -44,12 +54,10 @@ export interface ConnectionLifecycle<C> {
  * afterFork reopens rather than reuses.
  */
 export function connectionLifecycle<C>(options: ConnectionLifecycleOptions<C>): ConnectionLifecycle<C> {
+  checkBundleOptions('connectionLifecycle()', options, OPTIONS, ['open', 'close']);
   const { name = 'default', open, close, record = false, closeBeforeFork = true } = options;
   const bundleName = `connectionLifecycle:${name}`;
-  if (typeof name !== 'string' || name === '') throw new TypeError('connectionLifecycle: name must be a non-empty string');
-  if (typeof open !== 'function') throw new TypeError(`${bundleName}: open must be a function`);
-  if (typeof close !== 'function') throw new TypeError(`${bundleName}: close must be a function`);
-  const stages = checkStages(bundleName, options.stages);
+  const stages = options.stages === undefined ? undefined : Object.freeze([...options.stages]);
   const key = `connection:${name}`;
 
   // Boxed so that a connection value of `undefined` still counts as open.

@@ -2,15 +2,6 @@ import type { HookContext, HookInfo, HookTarget } from '../types';
 
 type ForkHook = (ctx: HookContext, info: HookInfo) => unknown;
 
-/** Checks a bundle's `stages` option: absent, or a non-empty list of non-empty stage names. */
-export function checkStages(bundle: string, stages: readonly string[] | undefined): readonly string[] | undefined {
-  if (stages === undefined) return undefined;
-  if (!Array.isArray(stages) || stages.length === 0 || !stages.every((s) => typeof s === 'string' && s !== '')) {
-    throw new TypeError(`${bundle}: stages must be a non-empty array of stage names (omit it to cover every stage)`);
-  }
-  return Object.freeze([...stages]);
-}
-
 /** Registers fork hooks pipeline-wide, or once per listed stage. */
 export function installForkHooks(target: HookTarget, stages: readonly string[] | undefined, hooks: { beforeFork?: ForkHook; afterFork?: ForkHook }): void {
   const { beforeFork, afterFork } = hooks;

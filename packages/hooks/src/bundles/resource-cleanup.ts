@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../invalid-option-error';
 import { toError } from '../to-error';
 import type { HookBundle } from '../types';
 
@@ -56,8 +57,9 @@ export function resourceCleanup(): ResourceCleanup {
       },
     },
     track<T>(resource: T, dispose: (resource: T) => unknown, label?: string): T {
-      if (typeof dispose !== 'function') throw new TypeError('resourceCleanup.track: dispose must be a function');
-      if (label !== undefined && typeof label !== 'string') throw new TypeError('resourceCleanup.track: label must be a string');
+      if (typeof dispose !== 'function') throw new InvalidOptionError(`resourceCleanup.track(): dispose must be a function, got ${typeof dispose}.`);
+      if (label !== undefined && typeof label !== 'string')
+        throw new InvalidOptionError(`resourceCleanup.track(): label must be a string, got ${typeof label}.`);
       counter++;
       stack.push({ resource, dispose: dispose as (resource: unknown) => unknown, label: label ?? `resource #${counter}` });
       return resource;

@@ -1,4 +1,5 @@
-import { checkStages, installForkHooks, stageOf } from './fork-hooks';
+import { bundleOption, checkBundleOptions } from './bundle-options';
+import { installForkHooks, stageOf } from './fork-hooks';
 import type { HookBundle, HookContext, HookInfo } from '../types';
 
 export interface TimingStatsOptions {
@@ -77,10 +78,10 @@ interface StageState {
  * back from the run result's `collected`.
  */
 export function timingStats(options: TimingStatsOptions = {}): TimingStats {
+  checkBundleOptions('timingStats()', options, { key: bundleOption.name(), stages: bundleOption.stages() });
   const { key = 'timing' } = options;
-  if (typeof key !== 'string' || key === '') throw new TypeError('timingStats: key must be a non-empty string');
   const bundleName = `timingStats:${key}`;
-  const lifetimeStages = checkStages(bundleName, options.stages);
+  const lifetimeStages = options.stages === undefined ? undefined : Object.freeze([...options.stages]);
   const workersKey = `${key}:workers`;
 
   let run: { startedAt?: number; t0?: number; endedAt?: number; durationMs?: number } = {};
