@@ -9,6 +9,7 @@ export { serializeError, deserializeError, type SerializedError } from './toolki
 export { findUncloneable, assertCloneable, type Uncloneable } from './toolkit/cloneable.js';
 export { importPipelineModule } from './toolkit/locate.js';
 export { inMinigunWorker, markMinigunWorker } from './toolkit/in-worker.js';
+export { currentThreadId } from './toolkit/thread-id.js';
 export { serveWorker, type WorkerChannel } from './toolkit/serve-worker.js';
 export { AdaptiveChunker } from './toolkit/chunker.js';
 export { AttemptQueue, type QueuedAttempt } from './toolkit/attempt-queue.js';

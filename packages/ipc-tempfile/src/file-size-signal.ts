@@ -14,7 +14,7 @@
  * removing the last listener of a signal makes Node restore the signal's default action (terminate), not the
  * ignored state Node started with, and a listener that does nothing is what "ignored" means.
  */
-import { isMainThread } from 'node:worker_threads';
+import { currentThreadId } from '@minigun/core/toolkit';
 
 let holders = 0;
 let installed = false;
@@ -22,7 +22,7 @@ let installed = false;
 function ignoreFileSizeSignal(): void {}
 
 export function holdFileSizeSignal(): void {
-  if (!isMainThread) return;
+  if (currentThreadId() !== 0) return; // a worker thread: signals reach the main thread only
   holders++;
   if (installed) return;
   process.on('SIGXFSZ', ignoreFileSizeSignal);
@@ -30,7 +30,7 @@ export function holdFileSizeSignal(): void {
 }
 
 export function releaseFileSizeSignal(): void {
-  if (!isMainThread || holders === 0) return;
+  if (currentThreadId() !== 0 || holders === 0) return;
   holders--;
   if (holders > 0 || !installed || process.listenerCount('SIGXFSZ') === 1) return;
   process.off('SIGXFSZ', ignoreFileSizeSignal);

@@ -10,7 +10,7 @@
  */
 import { closeSync, fstatSync, ftruncateSync, openSync, unlinkSync, writevSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { threadId } from 'node:worker_threads';
+import { currentThreadId } from '@minigun/core/toolkit';
 import {
   ErrorCodes,
   MinigunError,
@@ -61,7 +61,7 @@ class TempfileWriter implements TransportWriter {
    */
   private createFile(): { fd: number; path: string } {
     for (;;) {
-      const path = join(this.config.dir, privateFileName(this.where.workerId, process.pid, threadId, ++this.files));
+      const path = join(this.config.dir, privateFileName(this.where.workerId, process.pid, currentThreadId(), ++this.files));
       try {
         return { fd: openSync(path, 'wx', 0o600), path };
       } catch (error) {

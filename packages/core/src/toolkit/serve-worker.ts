@@ -6,7 +6,7 @@
  */
 import type { ParentMessage, WorkerMessage } from './protocol.js';
 import { serializeError } from './serialize-error.js';
-import { currentThreadId } from './thread-id.js';
+import { currentThreadId, rememberThreadId } from './thread-id.js';
 import { WorkerRuntime, type PreparedStage } from './worker-runtime.js';
 
 export interface WorkerChannel {
@@ -33,6 +33,7 @@ function residentMemory(): number {
 }
 
 export function serveWorker(channel: WorkerChannel): void {
+  if (channel.threadId !== undefined) rememberThreadId(channel.threadId);
   let prepared: Promise<PreparedStage> | undefined;
   let runtime: Promise<WorkerRuntime> | undefined;
   // Messages are handled one after another, in arrival order.
