@@ -57,8 +57,31 @@ describe('default routing', () => {
       p.processor('c', (n: number) => n);
       p.consumer('d', { from: 'b' }, () => undefined);
     });
-    // gen has `to`; b is named in d's `from`; d declares `from`, so c does not default-route into it.
-    expect(edges(p)).toEqual({ gen: ['c'], b: ['d'], c: [], d: [] });
+    // gen has `to`; b is named in d's `from`. d's own `from` adds b → d and removes no default edge: c → d.
+    expect(edges(p)).toEqual({ gen: ['c'], b: ['d'], c: ['d'], d: [] });
+  });
+
+  it('`from` adds edges and never removes a default one (gap filling)', async () => {
+    // orders (producer), price, refunds (producer), adjust, ledger { from: 'price' }
+    const p = pipeline('gap-filling', (p) => {
+      p.producer('orders', () => [100, 200]);
+      p.processor('price', (n: number) => `price:${n}`);
+      p.producer('refunds', () => [-5]);
+      p.processor('adjust', (n: number) => `adjust:${n}`);
+      p.consumer('ledger', { from: 'price' }, (s: string, _o, ctx) => ctx.collect('ledger', s));
+    });
+    expect(edges(p)).toEqual({ orders: ['price'], price: ['ledger'], refunds: ['adjust'], adjust: ['ledger'], ledger: [] });
+    const r = await runWithin(p);
+    expect([...(r.collected.ledger as string[])].sort()).toEqual(['adjust:-5', 'price:100', 'price:200']);
+  });
+
+  it('`from: []` takes no default input: the stage receives only explicit `to`s and out.to()', () => {
+    const p = pipeline('from-empty', (p) => {
+      p.producer('gen', () => [1]);
+      p.processor('a', (n: number) => n);
+      p.consumer('b', { from: [] }, () => undefined);
+    });
+    expect(edges(p)).toEqual({ gen: ['a'], a: [], b: [] });
   });
 });
 
@@ -129,7 +152,8 @@ describe('fan-out, fan-in, diamond', () => {
       p.consumer('x', { from: 'gen' }, (n: number, _o, ctx) => ctx.collect('x', n));
       p.consumer('y', { from: 'gen' }, (n: number, _o, ctx) => ctx.collect('y', n));
     });
-    expect(edges(p)).toEqual({ gen: ['x', 'y'], x: [], y: [] });
+    // y's `from` does not remove the default edge x → y (x emits nothing, so y still sees only gen's items).
+    expect(edges(p)).toEqual({ gen: ['x', 'y'], x: ['y'], y: [] });
     const r = await runWithin(p);
     expect(r.collected.x).toEqual([1, 2, 3]);
     expect(r.collected.y).toEqual([1, 2, 3]);
@@ -608,7 +632,8 @@ describe('nested pipelines', () => {
       p.pipeline('sub', (q) => {
         q.processor('split', { to: ['left', 'right'] }, (n: number) => n);
         q.processor('left', (n: number) => `L${n}`);
-        q.processor('right', { from: 'split' }, (n: number) => `R${n}`);
+        // `from: []`: right takes no default input from left (split's `to` feeds it).
+        q.processor('right', { from: [] }, (n: number) => `R${n}`);
       });
       p.consumer('save', (x: string, _o, ctx) => ctx.collect('saved', x));
     });

@@ -1,6 +1,6 @@
 /**
  * Pure graph logic: turns the defined stages (a tree, nested pipelines being groups) into static edges,
- * applying explicit `to`/`from` and the default routing of DESIGN section 8, and validates the result.
+ * applying explicit `to`/`from` and the default routing (see docs/semantics.md), and validates the result.
  * No I/O and no runtime state here, so every rule is testable on its own.
  */
 import { ErrorCodes, MinigunError, listNames } from '../errors.js';
@@ -98,11 +98,12 @@ export function buildGraph(pipeline: string, units: readonly Unit[]): Graph {
   // Explicit edges, as unit-level pairs (a group stands for its entries or exits).
   const pairs: Array<[string, string]> = [];
   const namedInFrom = new Set<string>(); // units some other unit lists in `from`: not default-routed
-  const declaresFrom = new Set<string>(); // units with their own `from`: never default targets
+  const noDefaultInput = new Set<string>(); // units with `from: []`: never default targets
   for (const u of all) {
     for (const t of u.to ?? []) pairs.push([u.name, resolve(t, u.name, 'to')]);
-    // `from: []` is meaningful: the unit takes no default input (only explicit `to`s and out.to()).
-    if (u.from !== undefined && !(u.type === 'stage' && u.kind === 'producer')) declaresFrom.add(u.name);
+    // A `from` list adds edges and never removes the default one (gap filling), but `from: []` says the unit
+    // takes no default input: it receives only explicit `to`s and out.to() (a dynamic routing target).
+    if (u.from !== undefined && u.from.length === 0 && !(u.type === 'stage' && u.kind === 'producer')) noDefaultInput.add(u.name);
     for (const f of u.from ?? []) {
       if (u.type === 'stage' && u.kind === 'producer') {
         throw new MinigunError(
@@ -113,13 +114,12 @@ export function buildGraph(pipeline: string, units: readonly Unit[]): Graph {
       }
       const source = resolve(f, u.name, 'from');
       namedInFrom.add(source);
-      declaresFrom.add(u.name);
       pairs.push([source, u.name]);
     }
   }
   // `to: []` is meaningful too: the unit sends nowhere by default.
   const routedExplicitly = (u: Unit): boolean => u.to !== undefined || namedInFrom.has(u.name);
-  const receives = (u: Unit): boolean => !(u.type === 'stage' && u.kind === 'producer') && !declaresFrom.has(u.name);
+  const receives = (u: Unit): boolean => !(u.type === 'stage' && u.kind === 'producer') && !noDefaultInput.has(u.name);
 
   // A nested pipeline behaves as one stage: its first receiving unit takes input; see groupExits for output.
   const entries = (u: Unit): string[] => {
