@@ -1,7 +1,7 @@
 /**
  * SIGINT while the producer itself runs isolated (a worker thread, an ipc-fork child). Kept apart from
- * signals.test.ts: until cancelling an isolated producer stops cleanly in core and the strategies (today the
- * producer's pending emit rejects unhandled and the process crashes with exit code 1), these tests fail.
+ * signals.test.ts: cancelling an isolated producer must settle the producer's pending emit in core and the
+ * strategies; if it rejects unhandled instead, the process crashes with exit code 1 and these tests fail.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupDirs, files, fixture, start, stateFile, tempDir, waitFor } from './cli';

@@ -1,6 +1,6 @@
 /**
- * Public types of the builder and the runner (DESIGN section 2 and 8). Options are documented where they
- * are declared.
+ * Public types of the builder and the runner (the contract is docs/semantics.md). Options are documented
+ * where they are declared.
  */
 import type { HookContext, HookInfo } from '@minigun/hooks';
 import type { Registry } from './strategy/registry.js';

@@ -3,7 +3,7 @@
  * once. Node has no fork(2), so the cost of starting a process and importing the pipeline module is hidden
  * by spares: children started ahead that have imported the module and wait for their one input. "Fork
  * time" is when a spare is given its input: beforeFork runs then, then the state is snapshotted, then
- * afterFork runs in the child (DESIGN section 8).
+ * afterFork runs in the child (docs/semantics.md, "State snapshots").
  */
 import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost, type WorkerInfo } from '@minigun/core';
 import { assertCloneable, deliverHookReport, deserializeError, emissionsOf, forkSetup, type InputOutcome } from '@minigun/core/toolkit';

@@ -1,5 +1,5 @@
 /**
- * Bad input and faults (issue 4), for cow-fork and ipc-fork: values that cannot cross, stage errors across
+ * Bad input and faults, for cow-fork and ipc-fork: values that cannot cross, stage errors across
  * the process boundary, children that exit, are SIGKILLed or run out of memory, retries after a death (the
  * dead attempt's emits discarded), a TypeScript module without a loader, a pipeline without `module`.
  * Real child processes, through the public API only.
@@ -357,7 +357,7 @@ describe('a TypeScript module without a loader', () => {
       }
     });
 
-    it(`${strategy}: run() rejects before starting any stage (DESIGN 8: "a .ts module with no loader … starts no stage")`, async () => {
+    it(`${strategy}: run() rejects before starting any stage (a .ts module with no loader is a run that cannot start)`, async () => {
       const r = await runApp(strategy);
       expect(r, 'run() should reject with ERR_MINIGUN_TS_LOADER instead of failing every input').toMatchObject({ rejected: true, code: ErrorCodes.TS_LOADER });
     });

@@ -1,5 +1,5 @@
 /**
- * Data integrity across the process boundary (DESIGN 7, "fork data integrity"): every item exactly once with
+ * Data integrity across the process boundary (the Ruby gem's fork data integrity scenarios): every item exactly once with
  * duplicates kept, empty input, one input, concurrency larger than the input, 2 MB strings and byte arrays
  * intact both ways (hashes), complex structured-clone values. The fixtures are plain JavaScript modules
  * (compiled-pipeline style), imported by the children without a TypeScript loader.

@@ -1,5 +1,5 @@
 /**
- * Lifecycle (issue 4, DESIGN 5): after completed, failed and cancelled runs no child process of ours is
+ * Lifecycle (nothing left behind): after completed, failed and cancelled runs no child process of ours is
  * left (checked by PID and by scanning /proc for children of this process, spares included) and no file
  * descriptor; children whose parent is SIGKILLed exit by themselves; cancellation mid-run ends with status
  * 'cancelled' and afterRun.

@@ -1,7 +1,7 @@
 /**
  * (Not a test file: scenarios.test.ts and @minigun/ipc-tempfile's tests call `describeScenarios`.)
- * The Ruby gem's fork scenarios (DESIGN 7; seed-fork-ipc-notes.md lists the 11 that needed hand-written,
- * locked tempfiles). Here no test writes a file: results, child PIDs and afterFork events reach the parent
+ * The Ruby gem's fork scenarios (there, results of forked children went through hand-written, locked
+ * tempfiles). Here no test writes a file: results, child PIDs and afterFork events reach the parent
  * through ctx.collect and out.emit.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Bad input and faults (issue 3): values that cannot cross, stage errors across the boundary, dying
+ * Bad input and faults: values that cannot cross, stage errors across the boundary, dying
  * workers, cancellation and leftover workers. Real worker threads, through the public API only.
  */
 import { Socket } from 'node:net';

@@ -1,5 +1,5 @@
 /**
- * Reference scenarios with thread stages (DESIGN section 7): strategy per stage, nested contexts,
+ * Reference scenarios with thread stages (ports of the Ruby gem's examples): strategy per stage, nested contexts,
  * dynamic routing across contexts.
  */
 import { threadId as parentThreadId } from 'node:worker_threads';

@@ -1,5 +1,5 @@
 /**
- * State, hook and stage-locating semantics of `thread` and `thread-per-batch` (DESIGN sections 2, 3, 8).
+ * State, hook and stage-locating semantics of `thread` and `thread-per-batch` (docs/semantics.md).
  */
 import { threadId as parentThreadId } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';

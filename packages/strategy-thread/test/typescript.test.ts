@@ -169,7 +169,7 @@ describe('TypeScript loader in workers', () => {
     expect(e.message).toContain('found no exported pipeline named "outside-ts"');
   });
 
-  it('an installed app without tsx whose pipeline module is .ts: ERR_MINIGUN_TS_LOADER saying to install tsx, and the run does not start (DESIGN 8)', async () => {
+  it('an installed app without tsx whose pipeline module is .ts: ERR_MINIGUN_TS_LOADER saying to install tsx, and the run does not start', async () => {
     // node_modules with copies (not links: Node would resolve a link to this repository, where tsx is) of
     // the built packages and tinypool, and no tsx anywhere up the tree.
     const app = tempDir('minigun-no-tsx-app-');
@@ -201,8 +201,8 @@ describe('TypeScript loader in workers', () => {
       expect(e.message).toContain('pipeline.ts');
       expect(e.message).toContain('install --save-dev tsx');
     }
-    // DESIGN 8: "A run that cannot start (…, a .ts module with no loader) rejects with an error that has a
-    // documented code and starts no stage."
+    // A run that cannot start (here: a .ts module and no loader) rejects with a coded error and starts no
+    // stage, rather than failing every input (docs/semantics.md, "Run status").
     expect(r, 'run() should reject before starting any stage').toMatchObject({ rejected: true });
   });
 });

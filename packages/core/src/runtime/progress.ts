@@ -2,7 +2,7 @@
  * Live progress of a run (`run({ progress })`): samples the stages at a fixed interval and hands the callback
  * a ProgressEvent (their stats, the rate since the previous event, the producers' announced total and an
  * ETA). It only reads counters the hot path keeps anyway, so its cost is one snapshot per interval, whatever
- * the item rate (measured in BENCHMARKS.md).
+ * the item rate (measured in docs/benchmarks.md, "Progress overhead").
  */
 import { ErrorCodes, MinigunError } from '../errors.js';
 import type { ProgressEvent, StageProgress } from '../types.js';

@@ -1,7 +1,7 @@
 /**
- * The parent side of starting an isolated worker, the same for every strategy: DESIGN section 8's order —
- * beforeFork in the parent, then the state snapshot (so the worker sees what beforeFork changed) — and, once
- * the worker has run afterFork, what that hook collected or threw.
+ * The parent side of starting an isolated worker, the same for every strategy: beforeFork in the parent,
+ * then the state snapshot (so the worker sees what beforeFork changed; see docs/semantics.md, "State
+ * snapshots") — and, once the worker has run afterFork, what that hook collected or threw.
  */
 import type { StrategyHost } from '../strategy/strategy.js';
 import { assertCloneable } from './cloneable.js';
