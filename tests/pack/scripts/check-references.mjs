@@ -55,7 +55,11 @@ const SELF = fileURLToPath(import.meta.url);
 
 /** Files git tracks under `dir`, plus untracked ones it does not ignore, relative to `dir`. */
 function listFiles(/** @type {string} */ dir) {
-  const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: dir,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return [...new Set(out.split('\0').filter((f) => f !== ''))].sort();
 }
 
