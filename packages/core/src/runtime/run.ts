@@ -147,7 +147,7 @@ export class Run<S> implements IsolatedRun, OrderedRun {
       await this.hooks('beforeRun', undefined, [this.ctx], 'throw');
     } catch (e) {
       this.status = 'failed';
-      this.stopError = e as Error;
+      this.stopError = e instanceof HookError ? e.cause : toError(e);
       return;
     }
     const failure = await createExecutors(this.order, this.registry, this.hostDeps());
@@ -450,7 +450,7 @@ export class Run<S> implements IsolatedRun, OrderedRun {
     if (node.spec.options.onError === 'abort') this.stop('failed', error);
   }
 
-  private notifyError(error: Error, info: { stage?: string; input?: unknown }): void {
+  private notifyError(error: Error, info: { stage?: string; input?: unknown; hook?: HookPoint }): void {
     const hooks = this.compiled.hooks.list('onError');
     if (hooks.length === 0) return;
     // While the run is live the hooks count as pending work; afterwards execute() awaits `sideWork`.
@@ -458,8 +458,8 @@ export class Run<S> implements IsolatedRun, OrderedRun {
     if (live) this.pending++;
     const ctx = info.stage === undefined ? this.ctx : (this.nodes.get(info.stage)?.ctx ?? this.ctx);
     const work = runHooks(hooks, [error, info, ctx], { policy: 'collect' }).then((r) => {
-      // A failing onError hook is recorded but not reported to onError again (no loops).
-      for (const e of r.errors) this.errors.push({ kind: 'hook', hook: 'onError', stage: info.stage, message: e.message, error: e, attempts: 1 });
+      // A failing onError hook is recorded (as thrown) but not reported to onError again (no loops).
+      for (const e of r.errors) this.errors.push({ kind: 'hook', hook: 'onError', stage: info.stage, message: e.cause.message, error: e.cause, attempts: 1 });
       this.sideWork.delete(work);
       if (live && !this.ended) this.done();
     });
@@ -479,9 +479,11 @@ export class Run<S> implements IsolatedRun, OrderedRun {
     }
   }
 
+  /** A hook failed: recorded and passed to onError as it was thrown (its point and stage are fields, not text). */
   private hookFailed(point: HookPoint, node: StageNode | undefined, error: HookError): void {
-    this.errors.push({ kind: 'hook', hook: point, stage: node?.name, message: error.message, error, attempts: 1 });
-    this.notifyError(error, { stage: node?.name });
+    const thrown = error.cause;
+    this.errors.push({ kind: 'hook', hook: point, stage: node?.name, message: thrown.message, error: thrown, attempts: 1 });
+    this.notifyError(thrown, { stage: node?.name, hook: point });
   }
 
   collect(key: string, value: unknown): void {
