@@ -84,7 +84,7 @@ export class Run<S> implements IsolatedRun, OrderedRun {
     };
     this.ctx = createContext(parts);
     for (const name of compiled.graph.order) {
-      const node = new StageNode(compiled.stages.get(name)!);
+      const node = new StageNode(compiled.stages.get(name)!, compiled.name);
       node.ctx = createContext(parts, name);
       this.nodes.set(name, node);
       this.order.push(node);
@@ -319,9 +319,26 @@ export class Run<S> implements IsolatedRun, OrderedRun {
     if (this.stopping) return Promise.reject(cancelledError(this.compiled.name, node.name));
     const targets = node.targets;
     node.counters.out++;
+    if (node.dispatcher !== undefined && targets.length > 0) {
+      let target: StageNode | undefined;
+      try {
+        target = node.dispatcher.pick(targets, item);
+      } catch (e) {
+        // A partitionKey (or hash) that throws: the item cannot be placed. It is recorded with the item, never
+        // lost silently, and the emitter goes on (the fault is in the routing, not in its input).
+        node.counters.out--;
+        this.dispatchFailed(node, item, toError(e));
+        return;
+      }
+      if (target === undefined) {
+        node.counters.out--;
+        node.counters.filtered++; // a partition key of null: dropped
+        return;
+      }
+      return this.deliver(target, item);
+    }
     if (targets.length === 1) return this.deliver(targets[0]!, item);
     if (targets.length === 0) return;
-    if (node.roundRobin >= 0) return this.deliver(targets[node.roundRobin++ % targets.length]!, item);
     let waits: Promise<void>[] | undefined;
     for (const t of targets) {
       const r = this.deliver(t, item);
@@ -477,6 +494,12 @@ export class Run<S> implements IsolatedRun, OrderedRun {
       if (e instanceof HookError) this.hookFailed(point, node, e);
       throw e;
     }
+  }
+
+  /** An emitted item that the stage's dispatch could not place: recorded (kind run, with the item) and dropped. */
+  private dispatchFailed(node: StageNode, item: unknown, error: Error): void {
+    this.errors.push({ kind: 'run', stage: node.name, message: error.message, error, input: boundInput(item, this.maxInputChars), attempts: 1 });
+    this.notifyError(error, { stage: node.name, input: item });
   }
 
   /** A hook failed: recorded and passed to onError as it was thrown (its point and stage are fields, not text). */
