@@ -8,8 +8,15 @@ import type { Registry } from './strategy/registry.js';
 /** The kinds of stage a pipeline is made of. `batch` is an accumulator; nested pipelines are flattened. */
 export type StageKind = 'producer' | 'processor' | 'consumer' | 'accumulator' | 'stage';
 
-/** How an item emitted by a stage with several targets is distributed. */
-export type Dispatch = 'broadcast' | 'round-robin';
+/**
+ * How an item emitted by a stage with several targets is distributed: `'broadcast'` (every target),
+ * `'round-robin'` (each item to the next target in turn), `'partition'` (by `partitionKey`: one key always to
+ * one target) or `'demand'` (to the target with the most free room, ties in turn).
+ */
+export type Dispatch = 'broadcast' | 'round-robin' | 'partition' | 'demand';
+
+/** `partitionKey`: the key of an item; `null` (or `undefined`) drops the item and counts it as filtered. */
+export type PartitionKey = (item: never) => string | number | bigint | boolean | null | undefined;
 
 /** The output handle given to stage functions. */
 export interface Output<T = unknown> {
@@ -89,8 +96,19 @@ export interface StageOptions<S = unknown> {
   to?: string | readonly string[];
   /** Explicit sources: this stage receives only from these (plus explicit `to`s aimed at it and dynamic routing). */
   from?: string | readonly string[];
-  /** `'broadcast'` (default): every target gets every item; `'round-robin'`: each item goes to one target in turn. */
+  /**
+   * `'broadcast'` (default): every target gets every item; `'round-robin'`: each item goes to one target in
+   * turn; `'partition'`: by `partitionKey`, one key always to one target; `'demand'`: to the target with the
+   * most free room (free slots plus queue room), ties in turn.
+   */
   dispatch?: Dispatch;
+  /** With `dispatch: 'partition'` (required there, refused elsewhere): the item's key. */
+  partitionKey?: PartitionKey;
+  /**
+   * With `dispatch: 'partition'`: maps a key to a whole number (the target is that number modulo the number of
+   * targets). Default: FNV-1a of the key's text, the same in every run and process.
+   */
+  partitionHash?: (key: string | number | bigint | boolean) => number;
   /** Bound of this stage's input queue; an upstream `emit` waits while it is full. Default 1000. */
   queueSize?: number;
   /** Extra attempts for an input whose attempt throws: `retries: n` means up to n + 1 attempts. Default 0. */
@@ -108,7 +126,8 @@ export interface StageOptions<S = unknown> {
 }
 
 /** Options of an accumulator stage. Accumulators always run in the parent, one input at a time, in order. */
-export interface AccumulatorOptions<S = unknown> extends Pick<StageOptions<S>, 'to' | 'from' | 'dispatch' | 'queueSize' | 'hooks' | 'onError'> {
+export interface AccumulatorOptions<S = unknown>
+  extends Pick<StageOptions<S>, 'to' | 'from' | 'dispatch' | 'partitionKey' | 'partitionHash' | 'queueSize' | 'hooks' | 'onError'> {
   /** Flush when this many items are buffered (per key). A positive integer. */
   maxSize: number;
   /** Flush a non-empty buffer this long after its first item arrived, even if not full. */
@@ -197,6 +216,7 @@ export interface LatencyStats {
   /** Milliseconds, from a reservoir of sampled attempts; 0 when nothing was sampled. */
   readonly p50: number;
   readonly p90: number;
+  readonly p95: number;
   readonly p99: number;
   readonly samples: number;
 }
@@ -221,6 +241,13 @@ export interface StageStats {
   /** Successful inputs of a stage with downstream edges that emitted nothing. */
   readonly filtered: number;
   readonly latency: LatencyStats;
+  /** done / (done + failed), a fraction from 0 to 1; 1 while nothing has finished (nothing failed). */
+  readonly successRate: number;
+  /**
+   * Milliseconds per item: the mean time of an attempt (sampled, like the latency); for a producer, its active
+   * time per item emitted. 0 until measured.
+   */
+  readonly timePerItemMs: number;
   /** Inputs done per second over the stage's active time (first input to close); for a producer, items emitted per second. */
   readonly throughput: number;
   /** Inputs currently running (busy slots). */

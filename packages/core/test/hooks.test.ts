@@ -120,6 +120,59 @@ describe('hook errors', () => {
     expect(reported.some(([m, s]) => m.includes('cleanup failed') && s === 'sink')).toBe(true);
   });
 
+  it('onError receives a hook error exactly as thrown, with info.hook and info.stage; errors[i] keeps its own message', async () => {
+    class CleanupError extends Error {
+      readonly table = 'orders';
+    }
+    const thrown = new CleanupError('cleanup failed');
+    const seen: Array<{ error: Error; hook?: string; stage?: string }> = [];
+    const p = pipeline('hook-error-as-thrown', (p) => {
+      p.producer('gen', () => [1]);
+      p.consumer('sink', () => undefined);
+      p.after('sink', () => {
+        throw thrown;
+      });
+      p.onError((error, info) => void seen.push({ error, hook: info.hook, stage: info.stage }));
+    });
+    const r = await p.run();
+    expect(r.status).toBe('completed');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.error).toBe(thrown);
+    expect(seen[0]).toMatchObject({ hook: 'after', stage: 'sink' });
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatchObject({ kind: 'hook', hook: 'after', stage: 'sink', message: 'cleanup failed' });
+    expect(r.errors[0]!.error).toBe(thrown);
+    expect(r.errors[0]!.error).toBeInstanceOf(CleanupError);
+  });
+
+  it('a failing beforeRun: result.error and errors[0] are the thrown error itself', async () => {
+    const thrown = new TypeError('no database');
+    const p = pipeline('before-as-thrown', (p) => {
+      p.beforeRun(() => {
+        throw thrown;
+      });
+      p.producer('gen', () => [1]);
+    });
+    const r = await p.run();
+    expect(r.status).toBe('failed');
+    expect(r.error).toBe(thrown);
+    expect(r.errors[0]).toMatchObject({ kind: 'hook', hook: 'beforeRun', message: 'no database' });
+    expect(r.errors[0]!.error).toBe(thrown);
+  });
+
+  it('an item error reaches onError without info.hook', async () => {
+    const infos: Array<{ hook?: string; stage?: string }> = [];
+    const p = pipeline('item-no-hook', (p) => {
+      p.producer('gen', () => [1]);
+      p.consumer('sink', () => {
+        throw new Error('item failed');
+      });
+      p.onError((_e, info) => void infos.push({ hook: info.hook, stage: info.stage }));
+    });
+    await p.run();
+    expect(infos).toEqual([{ hook: undefined, stage: 'sink' }]);
+  });
+
   it('passes the failed input to onError', async () => {
     const inputs: unknown[] = [];
     const p = pipeline('onerror-input', (p) => {

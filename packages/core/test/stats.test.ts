@@ -29,6 +29,40 @@ describe('RunResult.stats', () => {
     expect(r.stats.elapsedMs).toBeGreaterThan(0);
   });
 
+  it('reports p95, successRate and time per item per stage', async () => {
+    const p = pipeline('stats-more', (p) => {
+      p.producer('gen', () => Array.from({ length: 20 }, (_, i) => i));
+      p.processor('work', async (n: number) => {
+        await sleep(n < 18 ? 2 : 30);
+        if (n % 5 === 4) throw new Error('every fifth fails');
+        return n;
+      });
+      p.consumer('sink', () => undefined);
+    });
+    const r = await p.run();
+    const work = r.stats.stages.work!;
+    expect(work).toMatchObject({ done: 16, failed: 4, successRate: 0.8 });
+    const { p50, p90, p95, p99 } = work.latency;
+    expect(p50).toBeLessThanOrEqual(p90);
+    expect(p90).toBeLessThanOrEqual(p95);
+    expect(p95).toBeLessThanOrEqual(p99);
+    expect(p95).toBeGreaterThanOrEqual(25); // the two slow inputs are the top 10 %
+    expect(work.timePerItemMs).toBeGreaterThan(p50);
+    expect(work.timePerItemMs).toBeLessThan(p99);
+    expect(r.stats.stages.sink!.successRate).toBe(1);
+    const gen = r.stats.stages.gen!;
+    expect(gen.timePerItemMs).toBeGreaterThan(0);
+  });
+
+  it('successRate is 1 while nothing has finished', async () => {
+    const p = pipeline('stats-empty', (p) => {
+      p.producer('gen', () => []);
+      p.consumer('sink', () => undefined);
+    });
+    const r = await p.run();
+    expect(r.stats.stages.sink).toMatchObject({ in: 0, successRate: 1, timePerItemMs: 0 });
+  });
+
   it('is plain data that survives JSON', async () => {
     const p = pipeline('json', (p) => {
       p.producer('gen', () => [1]);

@@ -76,6 +76,8 @@ export interface HookContext {
 export interface HookInfo {
   readonly stage?: string;
   readonly input?: unknown;
+  /** For `onError` about a hook that failed: the hook point that threw (its error is passed as thrown). */
+  readonly hook?: HookPoint;
   readonly workerId?: number;
   readonly pid?: number;
 }

@@ -154,11 +154,13 @@ describe('fork hooks', () => {
     for (const e of hookErrors) {
       expect(e.hook).toBe('afterFork');
       expect(e.stage).toBe('work');
-      expect(e.message).toContain('cannot connect to the database');
+      // The error as the hook threw it in the worker: its own message, not wrapped.
+      expect(e.message).toBe('cannot connect to the database');
+      expect(e.error.message).toBe('cannot connect to the database');
     }
     const onError = r.collected.onError as Array<{ message: string; stage?: string; threadId: number }>;
     expect(onError.length).toBe(hookErrors.length);
-    expect(onError[0]!.message).toContain('cannot connect to the database');
+    expect(onError[0]!.message).toBe('cannot connect to the database');
     expect(onError[0]!.stage).toBe('work');
     expect(onError[0]!.threadId).toBe(parentThreadId); // onError runs in the parent
   });

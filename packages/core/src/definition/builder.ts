@@ -29,7 +29,20 @@ export interface DefinitionSource {
   readonly definition: Definition;
 }
 
-const ACCUMULATOR_KEYS = new Set(['maxSize', 'maxWaitMs', 'key', 'to', 'from', 'dispatch', 'queueSize', 'hooks', 'onError', 'name']);
+const ACCUMULATOR_KEYS = new Set([
+  'maxSize',
+  'maxWaitMs',
+  'key',
+  'to',
+  'from',
+  'dispatch',
+  'partitionKey',
+  'partitionHash',
+  'queueSize',
+  'hooks',
+  'onError',
+  'name',
+]);
 
 export class PipelineBuilder<S = unknown> implements HookTarget<RunContext<S>> {
   /** @internal */
@@ -74,6 +87,39 @@ export class PipelineBuilder<S = unknown> implements HookTarget<RunContext<S>> {
    * end. `fn(items, out, ctx)` handles a flush; without it the array itself is emitted.
    */
   accumulator<I = unknown>(name: string, options: AccumulatorOptions<S>, fn?: AccumulatorFn<S, I>): this {
+    return this.addAccumulator(name, options, fn, false);
+  }
+
+  /**
+   * Turns arrays back into single items: each element of an array input is emitted on its own, in order (an
+   * input that is not an array is emitted as it is). Named `debatch`, `debatch-2`, … unless `options.name` is
+   * given. Runs in the parent like an accumulator; `in`/`done` count arrays, `out` items.
+   */
+  debatch(options: Omit<BatchOptions<S>, 'maxWaitMs'> = {}): this {
+    if (options === null || typeof options !== 'object') throw invalid(`debatch of pipeline "${this.def.name}"`, 'options', options, 'an object');
+    const name = options.name ?? this.freeName('debatch');
+    const { name: _n, ...rest } = options as BatchOptions<S>;
+    if (rest.maxWaitMs !== undefined) throw invalid(this.where(name), 'maxWaitMs', rest.maxWaitMs, 'nothing: debatch holds no items (remove it)');
+    const spread: AccumulatorFn<S, unknown> = async (inputs, out) => {
+      for (const input of inputs) for (const item of Array.isArray(input) ? input : [input]) await out.emit(item);
+    };
+    return this.addAccumulator(name, { ...rest, maxSize: 1 }, spread, false);
+  }
+
+  /**
+   * Re-cuts arrays into arrays of `size` across input boundaries (the last may be shorter, flushed at the end
+   * or after `maxWaitMs`); an input that is not an array counts as one item. Named `rebatch`, `rebatch-2`, …
+   * unless `options.name` is given. Runs in the parent like an accumulator; `in`/`done` count items.
+   */
+  rebatch(size: number, options: BatchOptions<S> = {}): this {
+    positiveInt(`rebatch of pipeline "${this.def.name}"`, 'size', size);
+    if (options === null || typeof options !== 'object') throw invalid(`rebatch of pipeline "${this.def.name}"`, 'options', options, 'an object');
+    const name = options.name ?? this.freeName('rebatch');
+    const { name: _n, ...rest } = options;
+    return this.addAccumulator(name, { ...rest, maxSize: size }, undefined, true);
+  }
+
+  private addAccumulator<I>(name: string, options: AccumulatorOptions<S>, fn: AccumulatorFn<S, I> | undefined, spread: boolean): this {
     this.checkName(name);
     if (options === null || typeof options !== 'object') throw invalid(this.where(name), 'options', options, 'an object with maxSize');
     for (const k of Object.keys(options)) {
@@ -99,7 +145,7 @@ export class PipelineBuilder<S = unknown> implements HookTarget<RunContext<S>> {
       // Contexts do not apply to accumulators (they always run in the parent), so no layers.
       layers: [],
       own: rest as StageOptions<never>,
-      accumulator: { maxSize, maxWaitMs, key },
+      accumulator: { maxSize, maxWaitMs, key, ...(spread ? { spread } : {}) },
       depth: this.def.depth,
       origin: this.origin,
     });

@@ -27,6 +27,8 @@ export interface AccumulatorSpec {
   readonly maxSize: number;
   readonly maxWaitMs?: number;
   readonly key?: (item: never) => string | number;
+  /** `p.rebatch`: an array input adds each of its elements (counted as inputs one by one). */
+  readonly spread?: boolean;
 }
 
 export interface GroupDraft {

@@ -3,7 +3,7 @@
  * to inner), the named `context`, then the stage's own options — and the later layer wins.
  */
 import { ErrorCodes, MinigunError } from '../errors.js';
-import type { Dispatch, InlineHooks, StageKind, StageOptions } from '../types.js';
+import type { Dispatch, InlineHooks, PartitionKey, StageKind, StageOptions } from '../types.js';
 
 /** A stage's options after merging, with defaults filled in. */
 export interface ResolvedStageOptions {
@@ -12,6 +12,8 @@ export interface ResolvedStageOptions {
   readonly to?: readonly string[];
   readonly from?: readonly string[];
   readonly dispatch: Dispatch;
+  readonly partitionKey?: PartitionKey;
+  readonly partitionHash?: (key: string | number | bigint | boolean) => number;
   readonly queueSize: number;
   readonly retries: number;
   readonly ordered: boolean;
@@ -29,6 +31,8 @@ const KNOWN_OPTIONS = new Set([
   'to',
   'from',
   'dispatch',
+  'partitionKey',
+  'partitionHash',
   'queueSize',
   'retries',
   'ordered',
@@ -37,6 +41,7 @@ const KNOWN_OPTIONS = new Set([
   'hooks',
   'transport',
 ]);
+const DISPATCHES: readonly Dispatch[] = ['broadcast', 'round-robin', 'partition', 'demand'];
 
 /** Options of accumulators only (`p.accumulator`, `p.batch`): named in the error when given to another stage. */
 const ACCUMULATOR_ONLY = new Set(['maxSize', 'maxWaitMs', 'key', 'name']);
@@ -99,8 +104,11 @@ export function checkOptionValues(pipeline: string, where: string, options: Stag
   if (o.queueSize !== undefined) positiveInt(where, 'queueSize', o.queueSize);
   if (o.retries !== undefined && (typeof o.retries !== 'number' || !Number.isInteger(o.retries) || o.retries < 0))
     throw invalid(where, 'retries', o.retries, 'an integer of 0 or more');
-  if (o.dispatch !== undefined && o.dispatch !== 'broadcast' && o.dispatch !== 'round-robin')
-    throw invalid(where, 'dispatch', o.dispatch, '"broadcast" or "round-robin"');
+  if (o.dispatch !== undefined && !DISPATCHES.includes(o.dispatch))
+    throw invalid(where, 'dispatch', o.dispatch, '"broadcast", "round-robin", "partition" or "demand"');
+  if (o.partitionKey !== undefined && typeof o.partitionKey !== 'function') throw invalid(where, 'partitionKey', o.partitionKey, 'a function (item) => key');
+  if (o.partitionHash !== undefined && typeof o.partitionHash !== 'function')
+    throw invalid(where, 'partitionHash', o.partitionHash, 'a function (key) => number');
   if (o.onError !== undefined && o.onError !== 'continue' && o.onError !== 'abort') throw invalid(where, 'onError', o.onError, '"continue" or "abort"');
   if (o.ordered !== undefined && typeof o.ordered !== 'boolean') throw invalid(where, 'ordered', o.ordered, 'true or false');
   if (o.context !== undefined && (typeof o.context !== 'string' || o.context === '')) throw invalid(where, 'context', o.context, 'the name of a context');
@@ -139,6 +147,13 @@ export function resolveOptions(
     });
   }
   const applies = (key: string): boolean => !(key in notHere);
+  const dispatch = merged.dispatch ?? 'broadcast';
+  if (dispatch === 'partition' && merged.partitionKey === undefined)
+    throw invalid(where, 'dispatch', dispatch, 'a partitionKey: (item) => key with it (which item goes to which target)');
+  for (const key of ['partitionKey', 'partitionHash'] as const) {
+    if (dispatch !== 'partition' && own[key] !== undefined)
+      throw invalid(where, key, own[key], `dispatch: 'partition' with it (it only applies there; dispatch is "${dispatch}")`);
+  }
   const isAccumulator = kind === 'accumulator';
   if (isAccumulator && merged.hooks !== undefined) {
     for (const k of ['beforeFork', 'afterFork'] as const) {
@@ -152,7 +167,8 @@ export function resolveOptions(
     concurrency: isAccumulator || !applies('concurrency') ? 1 : (merged.concurrency ?? 1),
     to: toList(merged.to, where, 'to'),
     from: toList(merged.from, where, 'from'),
-    dispatch: merged.dispatch ?? 'broadcast',
+    dispatch,
+    ...(dispatch === 'partition' ? { partitionKey: merged.partitionKey, partitionHash: merged.partitionHash } : {}),
     queueSize: merged.queueSize ?? DEFAULT_QUEUE_SIZE,
     retries: isAccumulator || !applies('retries') ? 0 : (merged.retries ?? 0),
     ordered: applies('ordered') ? (merged.ordered ?? false) : false,

@@ -11,6 +11,19 @@ import type { StageNode } from './stage-node.js';
 
 export function accumulate(run: RunPort, node: StageNode, item: unknown): Maybe {
   const spec = node.spec.accumulator!;
+  if (spec.spread === true && Array.isArray(item)) {
+    // p.rebatch: each element is an input of its own (the run counted the array as one).
+    node.counters.in += item.length - 1;
+    let wait: Maybe = undefined;
+    for (const element of item) wait = add(run, node, element) ?? wait;
+    return wait;
+  }
+  return add(run, node, item);
+}
+
+/** Adds one item to its buffer; flushes the buffer when full (the promise: backpressure of that flush). */
+function add(run: RunPort, node: StageNode, item: unknown): Maybe {
+  const spec = node.spec.accumulator!;
   let key: unknown;
   try {
     key = spec.key === undefined ? undefined : (spec.key as AnyFn)(item);

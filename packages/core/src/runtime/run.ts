@@ -84,7 +84,7 @@ export class Run<S> implements IsolatedRun, OrderedRun {
     };
     this.ctx = createContext(parts);
     for (const name of compiled.graph.order) {
-      const node = new StageNode(compiled.stages.get(name)!);
+      const node = new StageNode(compiled.stages.get(name)!, compiled.name);
       node.ctx = createContext(parts, name);
       this.nodes.set(name, node);
       this.order.push(node);
@@ -147,7 +147,7 @@ export class Run<S> implements IsolatedRun, OrderedRun {
       await this.hooks('beforeRun', undefined, [this.ctx], 'throw');
     } catch (e) {
       this.status = 'failed';
-      this.stopError = e as Error;
+      this.stopError = e instanceof HookError ? e.cause : toError(e);
       return;
     }
     const failure = await createExecutors(this.order, this.registry, this.hostDeps());
@@ -319,9 +319,26 @@ export class Run<S> implements IsolatedRun, OrderedRun {
     if (this.stopping) return Promise.reject(cancelledError(this.compiled.name, node.name));
     const targets = node.targets;
     node.counters.out++;
+    if (node.dispatcher !== undefined && targets.length > 0) {
+      let target: StageNode | undefined;
+      try {
+        target = node.dispatcher.pick(targets, item);
+      } catch (e) {
+        // A partitionKey (or hash) that throws: the item cannot be placed. It is recorded with the item, never
+        // lost silently, and the emitter goes on (the fault is in the routing, not in its input).
+        node.counters.out--;
+        this.dispatchFailed(node, item, toError(e));
+        return;
+      }
+      if (target === undefined) {
+        node.counters.out--;
+        node.counters.filtered++; // a partition key of null: dropped
+        return;
+      }
+      return this.deliver(target, item);
+    }
     if (targets.length === 1) return this.deliver(targets[0]!, item);
     if (targets.length === 0) return;
-    if (node.roundRobin >= 0) return this.deliver(targets[node.roundRobin++ % targets.length]!, item);
     let waits: Promise<void>[] | undefined;
     for (const t of targets) {
       const r = this.deliver(t, item);
@@ -450,7 +467,7 @@ export class Run<S> implements IsolatedRun, OrderedRun {
     if (node.spec.options.onError === 'abort') this.stop('failed', error);
   }
 
-  private notifyError(error: Error, info: { stage?: string; input?: unknown }): void {
+  private notifyError(error: Error, info: { stage?: string; input?: unknown; hook?: HookPoint }): void {
     const hooks = this.compiled.hooks.list('onError');
     if (hooks.length === 0) return;
     // While the run is live the hooks count as pending work; afterwards execute() awaits `sideWork`.
@@ -458,8 +475,8 @@ export class Run<S> implements IsolatedRun, OrderedRun {
     if (live) this.pending++;
     const ctx = info.stage === undefined ? this.ctx : (this.nodes.get(info.stage)?.ctx ?? this.ctx);
     const work = runHooks(hooks, [error, info, ctx], { policy: 'collect' }).then((r) => {
-      // A failing onError hook is recorded but not reported to onError again (no loops).
-      for (const e of r.errors) this.errors.push({ kind: 'hook', hook: 'onError', stage: info.stage, message: e.message, error: e, attempts: 1 });
+      // A failing onError hook is recorded (as thrown) but not reported to onError again (no loops).
+      for (const e of r.errors) this.errors.push({ kind: 'hook', hook: 'onError', stage: info.stage, message: e.cause.message, error: e.cause, attempts: 1 });
       this.sideWork.delete(work);
       if (live && !this.ended) this.done();
     });
@@ -479,9 +496,17 @@ export class Run<S> implements IsolatedRun, OrderedRun {
     }
   }
 
+  /** An emitted item that the stage's dispatch could not place: recorded (kind run, with the item) and dropped. */
+  private dispatchFailed(node: StageNode, item: unknown, error: Error): void {
+    this.errors.push({ kind: 'run', stage: node.name, message: error.message, error, input: boundInput(item, this.maxInputChars), attempts: 1 });
+    this.notifyError(error, { stage: node.name, input: item });
+  }
+
+  /** A hook failed: recorded and passed to onError as it was thrown (its point and stage are fields, not text). */
   private hookFailed(point: HookPoint, node: StageNode | undefined, error: HookError): void {
-    this.errors.push({ kind: 'hook', hook: point, stage: node?.name, message: error.message, error, attempts: 1 });
-    this.notifyError(error, { stage: node?.name });
+    const thrown = error.cause;
+    this.errors.push({ kind: 'hook', hook: point, stage: node?.name, message: thrown.message, error: thrown, attempts: 1 });
+    this.notifyError(thrown, { stage: node?.name, hook: point });
   }
 
   collect(key: string, value: unknown): void {

@@ -3,6 +3,7 @@ import type { CompiledStage } from '../definition/compile.js';
 import type { OpenTransport, StageExecutor } from '../strategy/strategy.js';
 import type { Output, RunContext, WorkerInfo } from '../types.js';
 import { Deque } from './deque.js';
+import { demand, partition, roundRobin, type Dispatcher } from './dispatch.js';
 import { StageCounters, type StageShape } from './stats.js';
 import type { HeldStream } from './streamed.js';
 
@@ -49,8 +50,8 @@ export class StageNode implements StageShape {
   pumping = false;
   /** Resolvers of emits that pushed this queue past its capacity. */
   roomWaiters: Array<() => void> = [];
-  /** Next round-robin target; -1 when the stage broadcasts. */
-  roundRobin: number;
+  /** How emitted items are distributed over several targets; undefined: broadcast. */
+  readonly dispatcher?: Dispatcher;
   /** A processor's returned value is emitted. */
   readonly emitsReturn: boolean;
   ctx!: RunContext;
@@ -74,7 +75,10 @@ export class StageNode implements StageShape {
   readers: Array<(r: IteratorResult<unknown>) => void> = [];
   runnersAlive = 0;
 
-  constructor(readonly spec: CompiledStage) {
+  constructor(
+    readonly spec: CompiledStage,
+    pipeline: string,
+  ) {
     this.name = spec.name;
     this.kind = spec.kind;
     this.strategy = spec.options.strategy;
@@ -83,8 +87,14 @@ export class StageNode implements StageShape {
     this.capacity = spec.options.queueSize;
     this.retries = spec.options.retries;
     this.ordered = spec.options.ordered && spec.options.concurrency > 1;
-    this.roundRobin = spec.options.dispatch === 'round-robin' ? 0 : -1;
+    this.dispatcher = dispatcherOf(spec, pipeline);
     this.emitsReturn = spec.kind === 'processor';
+  }
+
+  /** Inputs this stage could take now without anyone waiting: free slots plus room in its queue (for `demand`). */
+  freeRoom(): number {
+    if (this.kind === 'accumulator') return Math.max(0, this.capacity - this.bufferedCount());
+    return Math.max(0, this.limit() - this.active) + Math.max(0, this.capacity - this.queue.length);
   }
 
   /** Inputs that may run now: the executor's current capacity (within the slots), else the slots. */
@@ -172,5 +182,19 @@ export class StageNode implements StageShape {
     let n = 0;
     for (const b of this.buffers.values()) n += b.items.length;
     return n;
+  }
+}
+
+function dispatcherOf(spec: CompiledStage, pipeline: string): Dispatcher | undefined {
+  const o = spec.options;
+  switch (o.dispatch) {
+    case 'broadcast':
+      return undefined;
+    case 'round-robin':
+      return roundRobin();
+    case 'demand':
+      return demand();
+    case 'partition':
+      return partition(o.partitionKey!, o.partitionHash as ((key: unknown) => number) | undefined, { pipeline, stage: spec.name });
   }
 }

@@ -50,11 +50,14 @@ export interface StageShape {
 
 export function snapshotStage(s: StageShape, now: number): StageStats {
   const c = s.counters;
-  const [p50, p90, p99] = c.latency.percentiles([50, 90, 99]);
+  const [p50, p90, p95, p99] = c.latency.percentiles([50, 90, 95, 99]);
   const activeMs = c.startedAt === 0 ? 0 : (c.endedAt || now) - c.startedAt;
   // A producer has one input; its rate is what it emits.
   const throughput = activeMs > 0 ? ((s.kind === 'producer' ? c.out : c.done) / activeMs) * 1000 : 0;
-  const busyMs = c.latency.mean() * (c.done + c.failed + c.retried);
+  const meanMs = c.latency.mean();
+  const busyMs = meanMs * (c.done + c.failed + c.retried);
+  const finished = c.done + c.failed;
+  const timePerItemMs = s.kind === 'producer' ? (c.out > 0 ? activeMs / c.out : 0) : meanMs;
   const utilization = activeMs > 0 ? Math.min(1, busyMs / (activeMs * s.concurrency)) : 0;
   const workers = s.workers?.();
   return {
@@ -69,7 +72,9 @@ export function snapshotStage(s: StageShape, now: number): StageStats {
     retried: c.retried,
     out: c.out,
     filtered: c.filtered,
-    latency: { p50: round(p50!), p90: round(p90!), p99: round(p99!), samples: c.latency.count },
+    latency: { p50: round(p50!), p90: round(p90!), p95: round(p95!), p99: round(p99!), samples: c.latency.count },
+    successRate: finished === 0 ? 1 : round(c.done / finished),
+    timePerItemMs: round(timePerItemMs),
     throughput: round(throughput),
     active: s.active,
     queue: { depth: s.depth, max: c.maxDepth, capacity: s.capacity },

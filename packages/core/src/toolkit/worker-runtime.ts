@@ -93,7 +93,8 @@ export class WorkerRuntime {
       policy: 'collect',
       where: { pid: process.pid, threadId: this.threadId ?? currentThreadId(), workerId: this.setup.workerId },
     });
-    return { emissions: this.checked(emissions), errors: errors.map((e) => serializeError(e)) };
+    // Each error as the hook threw it: the parent records it with the hook point and stage as fields.
+    return { emissions: this.checked(emissions), errors: errors.map((e) => serializeError(e.cause)) };
   }
 
   /**
