@@ -1,7 +1,8 @@
 /**
- * One frame of the HUD (`minigun run --hud`) as text: header, the stage graph with its edges and strategies,
- * a row per stage (progress bar, counts, rate, p50/p99, queue fill, busy slots), the processes and workers,
- * and the bottleneck. Pure: the screen handling is in hud.ts, so a frame can be tested as a string.
+ * One frame of the HUD (`minigun run --hud`) as text: header, the flow graph (laid out by flow-layout.ts),
+ * a row per stage (progress bar, counts, rate, p50/p99, queue fill, busy slots; scrolled when taller than
+ * its room), the processes and workers, the bottleneck, and the help panel over it all when asked for.
+ * Pure: the screen and the keys are in hud.ts, so a frame can be tested as a string.
  */
 import pc from 'picocolors';
 import type { ProgressEvent, StageProgress } from '@minigun/core';
