@@ -1,12 +1,14 @@
 /**
  * The HUD's screen: the terminal's alternate screen, redrawn in place at every progress event, with keys
- * read in raw mode: q asks for a graceful stop, p pauses rendering, Ctrl-C (which raw mode delivers as a
- * key, not a signal) is turned back into SIGINT so the runner's first/second-signal logic applies.
+ * read in raw mode: q asks for a graceful stop, p pauses rendering, h or ? toggles the help panel, the
+ * arrows (j/k, PgUp/PgDn, Home/End) scroll the stage table, and Ctrl-C (which raw mode delivers as a key,
+ * not a signal) is turned back into SIGINT so the runner's first/second-signal logic applies.
  */
 import type { ProgressEvent } from '@minigun/core';
 import type { RunnablePipeline } from './load-pipeline.js';
 import { childProcesses } from './child-processes.js';
-import { renderFrame } from './hud-frame.js';
+import { composeFrame, type TableWindow } from './hud-frame.js';
+import { parseKeys } from './hud-keys.js';
 
 const ENTER = '\x1b[?1049h\x1b[?25l';
 const LEAVE = '\x1b[?25h\x1b[?1049l';
@@ -24,6 +26,11 @@ export interface HudStreams {
 export class Hud {
   private paused = false;
   private stopping = false;
+  private help = false;
+  /** The first stage row shown; may be past the end (End) until the next frame clamps it. */
+  private scroll = 0;
+  /** The stage rows the last frame showed: a page is that many rows. */
+  private table?: TableWindow;
   private last?: ProgressEvent;
   private readonly onKey = (data: Buffer | string): void => this.key(data.toString());
   private readonly onResize = (): void => this.draw();
@@ -65,22 +72,82 @@ export class Hud {
     this.streams.output.write(LEAVE);
   }
 
-  private key(keys: string): void {
-    for (const k of keys) {
-      if (k === 'q' || k === 'Q') {
-        if (!this.stopping) this.quit();
-        this.stopping = true;
-      } else if (k === 'p' || k === 'P') this.paused = !this.paused;
-      else if (k === '\x03') process.kill(process.pid, 'SIGINT');
-    }
+  private key(data: string): void {
+    for (const k of parseKeys(data)) this.press(k);
     this.draw();
+  }
+
+  private press(key: string): void {
+    // q and Ctrl-C act whatever is on screen (closing the help too): stopping must never take two keys.
+    if (key === '\x03') {
+      this.help = false;
+      process.kill(process.pid, 'SIGINT');
+      return;
+    }
+    if (key === 'q' || key === 'Q') {
+      this.help = false;
+      if (!this.stopping) this.quit();
+      this.stopping = true;
+      return;
+    }
+    // With the help open any other key only closes it.
+    if (this.help) {
+      this.help = false;
+      return;
+    }
+    const page = Math.max(1, this.table?.shown ?? 1);
+    // From a scroll position past the end (after End), move from the last position actually shown.
+    const from = Math.min(this.scroll, this.table?.first ?? this.scroll);
+    switch (key) {
+      case 'h':
+      case 'H':
+      case '?':
+        this.help = true;
+        break;
+      case 'p':
+      case 'P':
+        this.paused = !this.paused;
+        break;
+      case 'ArrowUp':
+      case 'k':
+        this.scroll = Math.max(0, from - 1);
+        break;
+      case 'ArrowDown':
+      case 'j':
+        this.scroll = from + 1;
+        break;
+      case 'PageUp':
+        this.scroll = Math.max(0, from - page);
+        break;
+      case 'PageDown':
+        this.scroll = from + page;
+        break;
+      case 'Home':
+        this.scroll = 0;
+        break;
+      case 'End':
+        this.scroll = Number.MAX_SAFE_INTEGER;
+        break;
+      default:
+        // Keys without a meaning in the HUD are ignored.
+        break;
+    }
   }
 
   private draw(): void {
     if (this.last === undefined) return;
     const { columns = 100, rows = 30 } = this.streams.output;
-    const frame = renderFrame(this.last, this.stages, { columns, rows, paused: this.paused, stopping: this.stopping, children: childProcesses() });
+    const frame = composeFrame(this.last, this.stages, {
+      columns,
+      rows,
+      paused: this.paused,
+      stopping: this.stopping,
+      children: childProcesses(),
+      help: this.help,
+      scroll: this.scroll,
+    });
+    this.table = frame.table;
     // Home, each line cleared to its end, then the rest of the screen: no flicker from a full clear.
-    this.streams.output.write(`\x1b[H${frame.split('\n').join('\x1b[K\n')}\x1b[K\x1b[J`);
+    this.streams.output.write(`\x1b[H${frame.text.split('\n').join('\x1b[K\n')}\x1b[K\x1b[J`);
   }
 }

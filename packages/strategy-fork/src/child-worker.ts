@@ -36,10 +36,13 @@ export class ChildWorker {
   private readonly listeners = new Set<(m: WorkerMessage) => void>();
   /** What each pending request does when the child is gone: removed once answered, so nothing answered is kept. */
   private readonly onExit = new Set<() => void>();
+  /** Told first when the process is gone, before the requests it held fail (see `whenGone`). */
+  private readonly goneListeners = new Set<() => void>();
   /** Why the process could not be started at all (spawn EAGAIN, ENOENT, …): it then has no pid. */
   private spawnError: Error | undefined;
   private nextId = 1;
   private shutdownSent = false;
+  private killSent = false;
 
   constructor(
     launcher: ChildLauncher,
@@ -60,6 +63,7 @@ export class ChildWorker {
         this.alive = false;
         this.exitCode = code;
         this.exitSignal = signal;
+        for (const listener of this.goneListeners) listener();
         for (const fail of [...this.onExit]) fail();
         resolve();
       });
@@ -68,6 +72,19 @@ export class ChildWorker {
 
   get pid(): number {
     return this.process.pid ?? -1;
+  }
+
+  /** Whether the parent asked the child to go (shutdown or kill): its exit is then not a death. */
+  get exitRequested(): boolean {
+    return this.shutdownSent || this.killSent;
+  }
+
+  /**
+   * Calls `listener` once the process is gone, before the requests it held fail: whoever keeps the child
+   * learns of its death before the inputs it held are failed and handed back.
+   */
+  whenGone(listener: () => void): void {
+    this.goneListeners.add(listener);
   }
 
   send(message: ParentMessage): void {
@@ -140,6 +157,7 @@ export class ChildWorker {
   /** Kills the child (SIGKILL unless told otherwise) and waits for its exit, bounded. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     if (!this.alive) return;
+    this.killSent = true;
     this.process.kill(signal);
     await this.exitWithin(2000);
   }

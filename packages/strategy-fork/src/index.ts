@@ -14,8 +14,10 @@ import { checkFactoryOptions, optionRules, rejectCustomStage, type OptionRule } 
 import { CowForkExecutor } from './cow-executor.js';
 import { IpcForkExecutor } from './ipc-executor.js';
 import { forkLauncher, type ChildLauncher, type ForkLauncherOptions } from './launcher.js';
+import { RESTART_DEFAULTS, type RestartMode } from './restart-policy.js';
 
 export { forkLauncher, type ChildLauncher, type ForkLauncherOptions } from './launcher.js';
+export type { RestartMode } from './restart-policy.js';
 
 export interface ForkStrategyOptions {
   /**
@@ -29,6 +31,21 @@ export interface ForkStrategyOptions {
   recycleAfter?: number;
   /** `ipc-fork`: replace a child whose resident memory exceeds this many MB (above 0). Default: never. */
   maxRssMb?: number;
+  /**
+   * `ipc-fork`: what follows the death of a child (an exit the parent did not ask for; recycling is not one).
+   * `'permanent'` (default): replaced, each death counts against the limit. `'transient'`: an abnormal death
+   * (exit code other than 0, a signal) is replaced within the limit; an exit with code 0 is replaced like a
+   * recycled child and not counted. `'never'`: not replaced; once no child is left, the inputs fail.
+   */
+  restart?: RestartMode;
+  /**
+   * `ipc-fork`: more counted deaths than this within `restartWindowMs` stop the stage from starting children;
+   * its queued and later inputs then fail with ERR_MINIGUN_WORKER_DIED. A whole number of at least 0, or
+   * Infinity (no limit). Default 5. Not with `restart: 'never'`.
+   */
+  maxRestarts?: number;
+  /** `ipc-fork`: the sliding window of `maxRestarts`, in ms (above 0; Infinity: the whole run). Default 60000. Not with `restart: 'never'`. */
+  restartWindowMs?: number;
   /** How long a child may take to exit when asked before it is killed (ms, 0 to 2^31 - 1). Default 5000. */
   exitGraceMs?: number;
   /** How children are started. Default: `forkLauncher(fork)` (child_process.fork, advanced serialisation). */
@@ -48,9 +65,18 @@ const IPC_RULES = {
   maxChunk: optionRules.integer(1, 10_000),
   recycleAfter: optionRules.integer(1),
   maxRssMb: optionRules.number(0, Number.MAX_VALUE, true),
-};
+  restart: optionRules.oneOf(['never', 'transient', 'permanent']),
+  maxRestarts: {
+    expected: 'a whole number of at least 0, or Infinity (no limit)',
+    check: (v: unknown) => v === Infinity || (typeof v === 'number' && Number.isInteger(v) && v >= 0),
+  },
+  restartWindowMs: {
+    expected: 'a number of milliseconds above 0, or Infinity (the whole run)',
+    check: (v: unknown) => typeof v === 'number' && v > 0,
+  },
+} satisfies Record<string, OptionRule>;
 const IPC_ONLY = 'it is an ipc-fork option (cow-fork runs one input per fresh child); give it to ipcForkStrategy() or forkStrategies()';
-const NOT_COW = { maxChunk: IPC_ONLY, recycleAfter: IPC_ONLY, maxRssMb: IPC_ONLY };
+const NOT_COW = { maxChunk: IPC_ONLY, recycleAfter: IPC_ONLY, maxRssMb: IPC_ONLY, restart: IPC_ONLY, maxRestarts: IPC_ONLY, restartWindowMs: IPC_ONLY };
 const NOT_IPC = { spares: 'it is a cow-fork option (ipc-fork keeps its children for the run); give it to cowForkStrategy() or forkStrategies()' };
 
 /** Checks `options` against `rules` once, in the name of `factory`; `launcher` and `fork` exclude each other. */
@@ -61,6 +87,14 @@ function check(factory: string, options: ForkStrategyOptions, rules: Record<stri
       ErrorCodes.INVALID_OPTION,
       `${factory}: options launcher and fork exclude each other (fork configures the default launcher, which launcher replaces). Pass execArgv and env to your launcher instead.`,
     );
+  }
+  if (options.restart === 'never') {
+    const limit = (['maxRestarts', 'restartWindowMs'] as const).find((key) => options[key] !== undefined);
+    if (limit !== undefined)
+      throw new MinigunError(
+        ErrorCodes.INVALID_OPTION,
+        `${factory}: option ${limit} has no effect with restart: 'never' (a child that dies is never replaced, so there is no restart to limit). Remove ${limit}, or use restart: 'transient' or 'permanent'.`,
+      );
   }
 }
 
@@ -90,6 +124,11 @@ function ipcFork(options: ForkStrategyOptions): Strategy {
         recycleAfter: options.recycleAfter,
         maxRssMb: options.maxRssMb,
         exitGraceMs: options.exitGraceMs ?? 5000,
+        restart: {
+          restart: options.restart ?? RESTART_DEFAULTS.restart,
+          maxRestarts: options.maxRestarts ?? RESTART_DEFAULTS.maxRestarts,
+          restartWindowMs: options.restartWindowMs ?? RESTART_DEFAULTS.restartWindowMs,
+        },
       }),
   };
 }
@@ -100,7 +139,7 @@ export function cowForkStrategy(options: ForkStrategyOptions = {}): Strategy {
   return cowFork(options);
 }
 
-/** The `ipc-fork` strategy (options: maxChunk, recycleAfter, maxRssMb, exitGraceMs, launcher or fork). */
+/** The `ipc-fork` strategy (options: maxChunk, recycleAfter, maxRssMb, restart, maxRestarts, restartWindowMs, exitGraceMs, launcher or fork). */
 export function ipcForkStrategy(options: ForkStrategyOptions = {}): Strategy {
   check('ipcForkStrategy()', options, IPC_RULES, NOT_IPC);
   return ipcFork(options);

@@ -2,12 +2,14 @@
  * `ipc-fork`: `concurrency` persistent child processes kept for the run (like Ruby's IPC fork and
  * Unicorn-style pools). Inputs go to idle children, in chunks when the queue is deep; each child keeps its
  * state across inputs. Children start on demand: beforeFork, fork, state snapshot, afterFork. Optional
- * recycling replaces a child after N inputs or above a memory limit.
+ * recycling replaces a child after N inputs or above a memory limit. A child that dies is replaced, or not,
+ * as its RestartPolicy decides; once the policy gives up, the stage's inputs fail at once.
  */
 import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost, type WorkerInfo } from '@minigun/core';
 import { AttemptQueue, assertCloneable, deliverHookReport, emissionsOf, forkSetup, type InputOutcome, type QueuedAttempt } from '@minigun/core/toolkit';
 import { ChildWorker } from './child-worker.js';
 import type { ChildLauncher } from './launcher.js';
+import { RestartPolicy, type RestartOptions } from './restart-policy.js';
 
 export interface IpcForkOptions {
   readonly launcher: ChildLauncher;
@@ -17,26 +19,35 @@ export interface IpcForkOptions {
   /** Replace a child whose resident memory is above this many MB after a chunk. */
   readonly maxRssMb?: number;
   readonly exitGraceMs: number;
+  /** What follows a child's death. */
+  readonly restart: RestartOptions;
 }
 
+/** One place in the pool: at most one child at a time. */
 interface Slot {
   child?: ChildWorker;
   starting?: Promise<ChildWorker>;
   busy: boolean;
+  /** Its child died and is not replaced (restart: 'never'). */
+  lost: boolean;
 }
 
 export class IpcForkExecutor implements StageExecutor {
   private readonly slots: Slot[];
   private readonly queue: AttemptQueue;
   private readonly retiring = new Set<Promise<void>>();
+  private readonly restart: RestartPolicy;
   private nextWorkerId = 1;
   private closed = false;
+  /** Set once the restart policy gave up: every input fails with it from then on. */
+  private stopped: Error | undefined;
 
   constructor(
     private readonly host: StrategyHost,
     private readonly options: IpcForkOptions,
   ) {
-    this.slots = Array.from({ length: host.stage.options.concurrency }, () => ({ busy: false }));
+    this.slots = Array.from({ length: host.stage.options.concurrency }, () => ({ busy: false, lost: false }));
+    this.restart = new RestartPolicy(options.restart);
     this.queue = new AttemptQueue(options.maxChunk, () => this.dispatch());
     host.signal.addEventListener(
       'abort',
@@ -56,6 +67,7 @@ export class IpcForkExecutor implements StageExecutor {
   }
 
   execute(attempt: Attempt): Promise<Iterable<Emission> | AsyncIterable<Emission>> {
+    if (this.stopped !== undefined) return Promise.reject(this.stopped);
     assertCloneable(attempt.input, 'the input', this.where);
     return this.queue.add(attempt.input);
   }
@@ -89,8 +101,8 @@ export class IpcForkExecutor implements StageExecutor {
   private dispatch(): void {
     for (const slot of this.slots) {
       if (this.queue.length === 0 || this.closed) return;
-      if (slot.busy) continue;
-      const idle = this.slots.filter((s) => !s.busy).length;
+      if (slot.busy || slot.lost) continue;
+      const idle = this.slots.filter((s) => !s.busy && !s.lost).length;
       // A child due for recycling after N inputs never gets a chunk that takes it past N.
       const budget = this.options.recycleAfter === undefined ? Infinity : this.options.recycleAfter - (slot.child?.alive ? slot.child.inputsDone : 0);
       void this.runChunk(slot, this.queue.take(idle, budget));
@@ -106,9 +118,9 @@ export class IpcForkExecutor implements StageExecutor {
       try {
         outcomes = await child.runInputs(batch.map((p) => p.input));
       } finally {
-        if (!child.alive)
-          slot.child = undefined; // replaced on next use
-        else this.maybeRecycle(slot, child);
+        // A dead child has already left its slot (childGone).
+        if (child.alive && this.stopped !== undefined) this.retire(slot, child);
+        else if (child.alive) this.maybeRecycle(slot, child);
       }
       this.queue.settle(batch, outcomes, performance.now() - started, (o) => emissionsOf(this.host, o));
     } catch (error) {
@@ -122,7 +134,7 @@ export class IpcForkExecutor implements StageExecutor {
   /** The slot's child, started (beforeFork, fork, snapshot, afterFork) if it has none. */
   private childFor(slot: Slot): Promise<ChildWorker> {
     if (slot.child?.alive) return Promise.resolve(slot.child);
-    slot.starting ??= this.startChild().then(
+    slot.starting ??= this.startChild(slot).then(
       (child) => {
         slot.child = child;
         slot.starting = undefined;
@@ -136,11 +148,12 @@ export class IpcForkExecutor implements StageExecutor {
     return slot.starting;
   }
 
-  private async startChild(): Promise<ChildWorker> {
+  private async startChild(slot: Slot): Promise<ChildWorker> {
     if (this.closed) throw new MinigunError(ErrorCodes.CANCELLED, `Stage "${this.where.stage}" was closed.`, this.where);
     const workerId = this.nextWorkerId++;
     const setup = await forkSetup(this.host, workerId);
     const child = new ChildWorker(this.options.launcher, this.where);
+    child.whenGone(() => this.childGone(slot, child));
     try {
       deliverHookReport(this.host, await child.setup(setup), workerId);
     } catch (error) {
@@ -155,11 +168,38 @@ export class IpcForkExecutor implements StageExecutor {
     return child;
   }
 
+  /**
+   * A child of `slot` exited. Asked for (recycling, the end of the run, a failed setup): nothing to decide.
+   * Otherwise it died, and the restart policy says whether the slot gets another child, stays empty, or the
+   * stage stops starting children. Runs before the inputs the child held fail, so their retries already
+   * meet the decision.
+   */
+  private childGone(slot: Slot, child: ChildWorker): void {
+    if (slot.child === child) slot.child = undefined;
+    if (child.exitRequested || this.closed || this.stopped !== undefined) return;
+    const verdict = this.restart.onDeath({ code: child.exitCode, signal: child.exitSignal });
+    if (verdict === 'stop') this.stop(this.restart.limitReached(this.where, child.describeExit()));
+    if (verdict !== 'leave-empty') return;
+    slot.lost = true;
+    if (this.slots.every((s) => s.lost)) this.stop(this.restart.noChildLeft(this.where, this.slots.length, child.describeExit()));
+  }
+
+  /** The policy gave up: inputs waiting and to come fail with `error`; idle children go now, busy ones after their chunk. */
+  private stop(error: Error): void {
+    this.stopped = error;
+    this.queue.rejectAll(error);
+    for (const slot of this.slots) if (!slot.busy && slot.child?.alive === true) this.retire(slot, slot.child);
+  }
+
   private maybeRecycle(slot: Slot, child: ChildWorker): void {
     const { recycleAfter, maxRssMb } = this.options;
     const tooMany = recycleAfter !== undefined && child.inputsDone >= recycleAfter;
     const tooBig = maxRssMb !== undefined && child.rss > maxRssMb * 1024 * 1024;
-    if (!tooMany && !tooBig) return;
+    if (tooMany || tooBig) this.retire(slot, child);
+  }
+
+  /** Asks `slot`'s child to exit (not a death); close() waits for it. */
+  private retire(slot: Slot, child: ChildWorker): void {
     slot.child = undefined;
     const retire = child.shutdown(this.options.exitGraceMs);
     this.retiring.add(retire);
