@@ -7,17 +7,21 @@
  */
 import { tmpdir } from 'node:os';
 import { sleep } from '@minigun/test-utils';
-import { entriesUnder, holdings, type Holdings } from './probes.js';
+import { entriesUnder, holdings, openFiles, type Holdings } from './probes.js';
 
 /** What the process holds when idle between rounds. */
 export interface Baseline {
   readonly fds: number;
   readonly threads: number;
+  /** What each descriptor pointed to, to name the new ones of a leak. */
+  readonly fdTargets: Readonly<Record<string, string>>;
 }
 
 export interface Leaks {
   /** Descriptors and threads above the baseline (0 without one). */
   readonly fds: number;
+  /** The descriptors not in the baseline, with what they point to (`31 → pipe:[…]`), when there are more than before. */
+  readonly newFds: string[];
   readonly threads: number;
   readonly children: number[];
   /** Paths left under the temporary directory (relative to it). */
@@ -29,8 +33,15 @@ const ownCache = (path: string): boolean => path.startsWith('tsx-');
 
 export const leftFiles = (): string[] => entriesUnder(tmpdir()).filter((p) => !ownCache(p));
 
+function newFds(baseline: Baseline): string[] {
+  return Object.entries(openFiles())
+    .filter(([fd, target]) => baseline.fdTargets[fd] !== target)
+    .map(([fd, target]) => `${fd} → ${target}`);
+}
+
 const leaksOf = (now: Holdings, baseline: Baseline | undefined): Leaks => ({
   fds: baseline === undefined ? 0 : Math.max(0, now.fds - baseline.fds),
+  newFds: baseline !== undefined && now.fds > baseline.fds ? newFds(baseline) : [],
   threads: baseline === undefined ? 0 : Math.max(0, now.threads - baseline.threads),
   children: now.children,
   files: leftFiles(),
@@ -52,7 +63,7 @@ export async function settle(baseline: Baseline | undefined, timeoutMs: number):
 /** The leaks as sentences, for a round's report. */
 export function describeLeaks(l: Leaks, where: string): string[] {
   const out: string[] = [];
-  if (l.fds > 0) out.push(`${where}: ${l.fds} file descriptors more than before`);
+  if (l.fds > 0) out.push(`${where}: ${l.fds} file descriptors more than before (new or changed: ${l.newFds.join(', ')})`);
   if (l.threads > 0) out.push(`${where}: ${l.threads} threads more than before`);
   if (l.children.length > 0) out.push(`${where}: child processes left: ${l.children.join(', ')}`);
   if (l.files.length > 0) out.push(`${where}: left in the temporary directory: ${l.files.slice(0, 5).join(', ')}${l.files.length > 5 ? ', …' : ''}`);

@@ -4,7 +4,7 @@
  * processes anywhere that carry the soak's environment token (a child that outlived its parent is no longer
  * its child, but it keeps the environment it was started with).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { childrenOf } from '@minigun/test-utils';
 
 export interface Holdings {
@@ -54,4 +54,17 @@ export function processesWithEnv(name: string, value: string): number[] {
 /** Every path under `dir` (relative to it), directories included. */
 export function entriesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((p) => p.split('\\').join('/'));
+}
+
+/** The open file descriptors of a process and what each points to (`pipe:[…]`, `socket:[…]`, a path). */
+export function openFiles(pid = process.pid): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      out[fd] = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      // closed between the listing and the readlink
+    }
+  }
+  return out;
 }

@@ -1,6 +1,9 @@
 /** RELIABILITY.md: how the soak works, the figures of the run that wrote it, what it found, and how to run it again. */
 import { machine, machineLine } from '@minigun/bench-harness';
-import { roundConfig } from './round-config.js';
+import { BATCH_SIZE } from './pipeline/soak-pipeline.mjs';
+import { SAMPLE_MS, SETTLE_MS } from './round.js';
+import { FAULTS, KIND_ROTATION, RANGES } from './round-config.js';
+import { ROUND_TIMEOUT_MS } from './soak.js';
 import type { Finding, SoakSummary } from './summary.js';
 
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
@@ -16,7 +19,9 @@ function findingLine(f: Finding): string {
 }
 
 export function reliabilityReport(s: SoakSummary, durationMs: number): string {
-  const faults = roundConfig(0).faults;
+  const faults = FAULTS;
+  const range = ([lo, hi]: readonly [number, number], unit = ''): string => `${lo}–${hi}${unit}`;
+  const secondsRange = ([lo, hi]: readonly [number, number]): string => `${lo / 1000}–${hi / 1000} s`;
   const pct = (x: number): string => `${+(x * 100).toFixed(2)} %`;
   const rounds = s.rounds.complete + s.rounds.cancel + s.rounds.sigint;
   const kills = s.kills['ipc-fork'] + s.kills['cow-fork'] + s.kills.unassigned;
@@ -34,13 +39,13 @@ asserts no duplicates, nothing lost and no leaks.
 
 **The pipeline** (\`tests/soak/src/pipeline/soak-pipeline.mjs\`), one per round, over a fresh set of inputs
 with unique ids: an inline producer → a \`thread\` processor (2 workers) → an \`ipc-fork\` processor (2
-children) → \`p.batch(50)\` → a \`cow-fork\` consumer (2 children at once, one per batch) whose results come
+children) → \`p.batch(${BATCH_SIZE})\` → a \`cow-fork\` consumer (2 children at once, one per batch) whose results come
 back over the \`tempfile\` transport (private or shared layout, drawn per round). Every isolated stage has
 \`retries: 2\`. The module is plain JavaScript, so workers and children import it without a loader.
 
 **Faults on purpose.** Every attempt of an isolated stage first writes its journal entry (a file named after
 stage, input and attempt number, holding its pid and threadId, created with O_EXCL; then completed with how
-the attempt ended), waits 0–3 ms, and draws its fate from the round's seed, the stage, the input and the
+the attempt ended), waits ${range(RANGES.delayMs, ' ms')} (the most drawn per round), and draws its fate from the round's seed, the stage, the input and the
 attempt number: it throws (thread ${pct(faults.thread.throw)}, ipc-fork ${pct(faults.ipc.throw)}, cow-fork ${pct(faults.cow.throw)}
 of attempts), or in the thread stage ends its worker thread with \`process.exit()\` (${pct(faults.thread.exit)}); some inputs are
 doomed at a stage and fail every attempt there (thread ${pct(faults.thread.doom)}, ipc-fork ${pct(faults.ipc.doom)}, cow-fork ${pct(faults.cow.doom)} of batches), so
@@ -49,15 +54,15 @@ output. A good attempt adds its mark (stage, pid, threadId, attempt number) to t
 collects every batch it receives.
 
 **The chaos monkey**, in the process that runs the pipeline, SIGKILLs a random Minigun child process every
-0.3–2 s (mean drawn per round): ipc-fork children, cow-fork children holding a batch, and children no stage
+${secondsRange(RANGES.killEveryMs)} (mean drawn per round): ipc-fork children, cow-fork children holding a batch, and children no stage
 reports yet (cow-fork spares, children still starting). Victims come from /proc (children running the fork
 strategies' child entry); the run's progress events (\`run({ progress })\`, workers per stage) say whose they are.
 
 **Rounds** run one after the other in a round runner process, which lives for the whole soak (so that its
 memory is measured over every round) and is a process of its own (so that real signals reach it, and what
-it holds can be counted from inside and outside). Each round ends one of three ways, drawn from its seed:
-by itself (half of the rounds), by its AbortSignal, or by a real SIGINT sent to the runner under
-\`run({ handleSignals: true })\`, 0.5–6 s after the run started (graceMs 100–2000 ms). A stop that comes
+it holds can be counted from inside and outside). A round runs ${range(RANGES.count)} inputs (drawn) and ends
+one of three ways, taken in turn (${KIND_ROTATION.join(', ')}): by itself, by its AbortSignal, or by a real
+SIGINT sent to the runner under \`run({ handleSignals: true })\`; a stop comes ${secondsRange(RANGES.stopAfterMs)} after the run started (graceMs ${range(RANGES.graceMs, ' ms')}). A stop that comes
 after the run's end changes nothing and the round counts as one that ran to its end.
 
 **After every round** the harness checks, and records as a finding anything that fails:
@@ -72,22 +77,28 @@ after the run's end changes nothing and the round counts as one that ran to its 
   thread; no input that failed is delivered; every failure is a planned throw or a dead worker
   (\`ERR_MINIGUN_WORKER_DIED\`), after all 3 attempts;
 - nothing lost: in a round that ran to its end every input is delivered or failed at exactly one stage; in
-  a stopped round the inputs neither delivered nor failed are no more than the stages cancelled;
+  a stopped round the inputs neither delivered nor failed are no more than the stages cancelled plus the
+  items dropped at the stop (a processor input done after the stop is counted done, and the run refuses
+  its emit: \`done − out\` of the stage);
 - status: \`cancelled\` when the stop reached the run before its end, \`completed\` otherwise;
-- leaks, once the run has returned (waiting up to 10 s for workers to go): the runner's open file
+- leaks, once the run has returned (waiting up to ${SETTLE_MS / 1000} s for workers to go): the runner's open file
   descriptors and threads (from /proc) against its idle state after the first round; its child processes
   (none); processes of this soak anywhere on the machine (an environment token marks them; a child that
   outlived its parent still carries it); anything left in the runner's temporary directory (\`TMPDIR\`), where
   the tempfile transport makes its run directories \`minigun-soak-cow-XXXXXX\` and, in the shared layout,
   its lock;
-- memory: the runner's resident set size every 500 ms and after every round (after a garbage collection),
-  against the inputs produced so far; the slope is the least-squares line through the after-round samples.
+- memory: the runner's resident set size every ${SAMPLE_MS} ms and after every round (after a garbage collection),
+  against the inputs produced so far; the slope is the least-squares line through the after-round samples,
+  over all rounds and over the second half of them (once start-up growth such as compiled code and pools
+  is over).
+  The V8 heap in use after each round's garbage collection is recorded too: RSS also holds what V8 and
+  the allocator keep for reuse, the heap only what is still reachable.
 
-A round that does not report within 180 s is a hang; a runner that dies is a crash; either is recorded and
+A round that does not report within ${ROUND_TIMEOUT_MS / 1000} s is a hang; a runner that dies is a crash; either is recorded and
 the runner replaced.
 
-**Seeds.** Every round prints its seed. The seed fixes the round's settings (ending, stop time, grace,
-input count, layout, kill rate) and every stage's fault and delay per input and attempt, in whatever process
+**Seeds.** Every round prints its seed (the soak draws seeds from its own until one gives the kind of round
+due). The seed fixes the round's settings (ending, stop time, grace, input count, layout, kill rate) and every stage's fault and delay per input and attempt, in whatever process
 or thread the attempt runs. Scheduling is not fixed: which inputs share a chunk, which child the monkey
 finds, and when exactly a stop lands may differ on a replay.
 
@@ -120,7 +131,8 @@ ${machineLine('Machine', machine())}
 | hangs, crashes | ${s.hangs}, ${s.crashes} (runner processes: ${s.runners}) |
 | runner when idle (the leak checks' baseline) | ${s.baseline === undefined ? 'n/a' : `${s.baseline.fds} file descriptors, ${s.baseline.threads} threads`} |
 | runner RSS | ${m === undefined ? 'n/a' : `${mb(m.start)} at start, ${mb(m.end)} at the end (after GC), ${mb(m.peak)} peak`} |
-| RSS slope | ${m === undefined ? 'n/a' : `${slope(m.slopeSettled)} per million inputs after GC (${slope(m.slopeAll)} over all ${n(m.samples)} samples)`} |
+| RSS slope per million inputs | ${m === undefined ? 'n/a' : `${slope(m.slopeSettled)} after GC over all rounds, ${slope(m.slopeSecondHalf)} over the second half of the rounds (${slope(m.slopeAll)} over all ${n(m.samples)} samples)`} |
+| V8 heap in use after GC | ${m === undefined ? 'n/a' : `${mb(m.heapFirst)} after the first round, ${mb(m.heapLast)} after the last; slope ${slope(m.slopeHeap)} per million inputs`} |
 
 ## Findings
 

@@ -43,22 +43,35 @@ export function seedOfKind(prng: Prng, kind: RoundKind): number {
   }
 }
 
+/** The ranges round settings are drawn from (inclusive). */
+export const RANGES = {
+  count: [300, 1500],
+  graceMs: [100, 2000],
+  stopAfterMs: [500, 6000],
+  killEveryMs: [300, 2000],
+  delayMs: [0, 3],
+} as const satisfies Record<string, readonly [number, number]>;
+
+/** The chances of a fault, the same in every round. */
+export const FAULTS: Readonly<Record<IsolatedStage, Faults>> = {
+  thread: { throw: 0.03, exit: 0.004, doom: 0.003 },
+  ipc: { throw: 0.03, exit: 0, doom: 0.003 },
+  cow: { throw: 0.05, exit: 0, doom: 0.02 },
+};
+
 /** The settings of the round with this seed. */
 export function roundConfig(seed: number): RoundConfig {
   const prng = new Prng(seed);
+  const draw = (range: readonly [number, number]): number => prng.int(range[0], range[1]);
   return {
     seed,
     kind: prng.weighted(KIND_WEIGHTS),
-    count: prng.int(300, 1500),
+    count: draw(RANGES.count),
     layout: prng.pick(['private', 'shared'] as const),
-    graceMs: prng.int(100, 2000),
-    stopAfterMs: prng.int(500, 6000),
-    killEveryMs: prng.int(300, 2000),
-    delayMs: prng.int(0, 3),
-    faults: {
-      thread: { throw: 0.03, exit: 0.004, doom: 0.003 },
-      ipc: { throw: 0.03, exit: 0, doom: 0.003 },
-      cow: { throw: 0.05, exit: 0, doom: 0.02 },
-    },
+    graceMs: draw(RANGES.graceMs),
+    stopAfterMs: draw(RANGES.stopAfterMs),
+    killEveryMs: draw(RANGES.killEveryMs),
+    delayMs: draw(RANGES.delayMs),
+    faults: FAULTS,
   };
 }

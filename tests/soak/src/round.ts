@@ -19,12 +19,16 @@ import { evidenceOf, verify, type Figures } from './verify.js';
 /** The isolated stages' `retries` in soak-pipeline.mjs. */
 const RETRIES = 2;
 /** How long workers may take to be gone after the run returned. */
-const SETTLE_MS = 10_000;
+export const SETTLE_MS = 10_000;
+/** How often the runner's memory is sampled during a round. */
+export const SAMPLE_MS = 500;
 
 /** A sample of this process's resident memory against the inputs produced so far in the soak. */
 export interface RssSample {
   readonly items: number;
   readonly rss: number;
+  /** The V8 heap in use, for the samples taken after a garbage collection. */
+  readonly heap?: number;
 }
 
 export interface RoundReport {
@@ -75,7 +79,7 @@ export async function runRound(config: RoundConfig, workDir: string, runner: Run
         }, config.stopAfterMs)
       : undefined;
   const during: RssSample[] = [];
-  const sampler = setInterval(() => during.push({ items: runner.items + (runner.latest?.produced ?? 0), rss: process.memoryUsage().rss }), 500);
+  const sampler = setInterval(() => during.push({ items: runner.items + (runner.latest?.produced ?? 0), rss: process.memoryUsage().rss }), SAMPLE_MS);
   const startedAt = performance.now();
   runner.running = true;
   monkey.start();
@@ -105,7 +109,8 @@ export async function runRound(config: RoundConfig, workDir: string, runner: Run
   const leaks = await settle(runner.baseline, SETTLE_MS);
   runner.items += figures.produced;
   gc?.();
-  const settled = { items: runner.items, rss: process.memoryUsage().rss };
+  const { rss, heapUsed } = process.memoryUsage();
+  const settled = { items: runner.items, rss, heap: heapUsed };
   return {
     config,
     status: result.status,

@@ -9,7 +9,8 @@
  * A SIGINT between runs is recorded and otherwise ignored: it was meant for a run that had already ended.
  */
 import { sleep } from '@minigun/test-utils';
-import { holdings } from './probes.js';
+import type { Baseline } from './leaks.js';
+import { holdings, openFiles } from './probes.js';
 import { runRound, type RunnerState } from './round.js';
 import type { RoundConfig } from './round-config.js';
 
@@ -25,7 +26,7 @@ export type FromRunner =
 const send = (m: FromRunner): void => void process.send!(m);
 
 /** Descriptors and threads once they have not changed for a second: the idle state later rounds are compared with. */
-async function steadyBaseline(): Promise<{ fds: number; threads: number }> {
+async function steadyBaseline(): Promise<Baseline> {
   let last = holdings();
   for (let same = 0; same < 10; ) {
     await sleep(100);
@@ -33,7 +34,7 @@ async function steadyBaseline(): Promise<{ fds: number; threads: number }> {
     same = now.fds === last.fds && now.threads === last.threads ? same + 1 : 0;
     last = now;
   }
-  return { fds: last.fds, threads: last.threads };
+  return { fds: last.fds, threads: last.threads, fdTargets: openFiles() };
 }
 
 if (process.send === undefined) {

@@ -24,18 +24,20 @@ export interface SoakOptions {
   readonly seed: number;
   /** Run only the round with this seed (as printed for every round). */
   readonly replay?: number;
-  /** A round that has not reported after this long hangs. Default 180 s. */
+  /** A round that has not reported after this long hangs. Default ROUND_TIMEOUT_MS. */
   readonly roundTimeoutMs?: number;
   /** A line per round, and per hang or crash. */
   readonly log?: (line: string) => void;
 }
+
+export const ROUND_TIMEOUT_MS = 180_000;
 
 /** How long the runner's children may take to be reaped once it reported (it waited for them already). */
 const CHILDREN_GONE_MS = 3000;
 
 export async function soak(options: SoakOptions): Promise<SoakSummary> {
   const log = options.log ?? (() => undefined);
-  const roundTimeoutMs = options.roundTimeoutMs ?? 180_000;
+  const roundTimeoutMs = options.roundTimeoutMs ?? ROUND_TIMEOUT_MS;
   const workDir = mkdtempSync(join(tmpdir(), 'soak-'));
   const token = randomUUID();
   const prng = new Prng(options.seed);

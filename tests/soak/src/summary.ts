@@ -23,8 +23,14 @@ export interface MemoryFigures {
   readonly peak: number;
   /** Least-squares growth in bytes per million inputs, over the samples after each round (garbage collected). */
   readonly slopeSettled?: number;
-  /** The same over every sample (every 500 ms during the rounds and after each). */
+  /** The same over the second half of those samples: what is left once start-up growth (JIT code, pools, caches) is over. */
+  readonly slopeSecondHalf?: number;
+  /** The same over every sample (during the rounds and after each). */
   readonly slopeAll?: number;
+  /** The V8 heap in use after the first and the last round, and its slope per million inputs (after GC). */
+  readonly heapFirst: number;
+  readonly heapLast: number;
+  readonly slopeHeap?: number;
   readonly samples: number;
 }
 
@@ -132,19 +138,25 @@ export class SummaryBuilder {
   private memoryFigures(): { memory?: MemoryFigures } {
     const longest = [...this.memory].sort((a, b) => b.settled.length - a.settled.length)[0];
     if (longest === undefined || longest.settled.length === 0) return {};
-    const slope = (samples: readonly RssSample[]): number | undefined => {
-      const line = leastSquares(samples.map((s) => [s.items, s.rss] as const));
+    const slope = (samples: readonly RssSample[], y: (s: RssSample) => number): number | undefined => {
+      const line = leastSquares(samples.map((s) => [s.items, y(s)] as const));
       return line === undefined ? undefined : line.slope * MILLION;
     };
-    const slopeSettled = slope(longest.settled);
-    const slopeAll = slope(longest.all);
+    const slopeSettled = slope(longest.settled, (s) => s.rss);
+    const slopeSecondHalf = slope(longest.settled.slice(Math.floor(longest.settled.length / 2)), (s) => s.rss);
+    const slopeAll = slope(longest.all, (s) => s.rss);
+    const slopeHeap = slope(longest.settled, (s) => s.heap ?? 0);
     return {
       memory: {
         start: longest.start,
         end: longest.settled.at(-1)!.rss,
         peak: Math.max(longest.start, ...longest.all.map((s) => s.rss)),
         ...(slopeSettled === undefined ? {} : { slopeSettled }),
+        ...(slopeSecondHalf === undefined ? {} : { slopeSecondHalf }),
         ...(slopeAll === undefined ? {} : { slopeAll }),
+        heapFirst: longest.settled[0]!.heap ?? 0,
+        heapLast: longest.settled.at(-1)!.heap ?? 0,
+        ...(slopeHeap === undefined ? {} : { slopeHeap }),
         samples: longest.all.length,
       },
     };
