@@ -82,7 +82,9 @@ after the run's end changes nothing and the round counts as one that ran to its 
   its emit: \`done − out\` of the stage);
 - status: \`cancelled\` when the stop reached the run before its end, \`completed\` otherwise;
 - leaks, once the run has returned (waiting up to ${SETTLE_MS / 1000} s for workers to go): the runner's open file
-  descriptors and threads (from /proc) against its idle state after the first round; its child processes
+  descriptors and threads (from /proc) against its idle state after the first round (taken again after a
+  leak, so that each leak is reported once, by the round that caused it), naming each new descriptor and
+  what it points to; its child processes
   (none); processes of this soak anywhere on the machine (an environment token marks them; a child that
   outlived its parent still carries it); anything left in the runner's temporary directory (\`TMPDIR\`), where
   the tempfile transport makes its run directories \`minigun-soak-cow-XXXXXX\` and, in the shared layout,

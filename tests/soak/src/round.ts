@@ -51,7 +51,7 @@ export interface RoundReport {
 export interface RunnerState {
   /** Inputs produced by the rounds so far. */
   items: number;
-  /** Descriptors and threads once the first round is over and its workers are gone. */
+  /** Descriptors and threads once the first round is over and its workers are gone (taken again after a leak). */
   baseline?: Baseline;
   /** Set by the runner's SIGINT listener: whether the latest SIGINT came while a run was going and before its end. */
   sigint: { during: boolean };

@@ -59,7 +59,8 @@ if (process.send === undefined) {
     }
     runRound(m.config, m.workDir, runner, () => send({ t: 'started' })).then(
       async (report) => {
-        runner.baseline ??= await steadyBaseline();
+        // After the first round, and after a leak: a leak is reported by the round that caused it, not by every later one.
+        if (runner.baseline === undefined || report.leaks.length > 0) runner.baseline = await steadyBaseline();
         send({ t: 'report', report: { ...report, baseline: runner.baseline } });
       },
       (e: unknown) => send({ t: 'failed', message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),

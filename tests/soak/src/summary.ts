@@ -58,7 +58,7 @@ export interface SoakSummary {
   readonly crashes: number;
   /** Runner processes started (more than one after a hang or a crash). */
   readonly runners: number;
-  /** The first runner's idle state, which its leak checks compared with. */
+  /** The first runner's idle state after its first round, which its leak checks compared with (until a leak). */
   readonly baseline?: Baseline;
   readonly findings: readonly Finding[];
   readonly memory?: MemoryFigures;
