@@ -18,6 +18,31 @@ function findingLine(f: Finding): string {
   return `- round ${f.round} (${f.kind}, seed ${f.seed}), ${f.what}: ${f.text.replaceAll('\n', ' ')}`;
 }
 
+/** Findings listed one by one (the first ones); all of them are counted by rule. */
+const SHOWN = 30;
+
+/** A finding's rule: its text with the figures, pids and descriptor numbers taken out. */
+const ruleOf = (f: Finding): string => `${f.what}: ${f.text.replace(/\d+/g, '#')}`;
+
+function findingsText(findings: readonly Finding[], shown: readonly Finding[]): string {
+  const rules = new Map<string, { count: number; first: Finding }>();
+  for (const f of findings) {
+    const rule = rules.get(ruleOf(f));
+    if (rule === undefined) rules.set(ruleOf(f), { count: 1, first: f });
+    else rule.count++;
+  }
+  const table = [...rules].map(([rule, { count, first }]) => `| ${count} | ${rule.replaceAll('|', '\\|')} | ${first.round} (seed ${first.seed}) |`);
+  return [
+    '| findings | rule (# stands for a number) | first in round |',
+    '|---|---|---|',
+    ...table,
+    '',
+    `The first ${shown.length} of ${findings.length}:`,
+    '',
+    ...shown.map(findingLine),
+  ].join('\n');
+}
+
 export function reliabilityReport(s: SoakSummary, durationMs: number): string {
   const faults = FAULTS;
   const range = ([lo, hi]: readonly [number, number], unit = ''): string => `${lo}–${hi}${unit}`;
@@ -28,7 +53,7 @@ export function reliabilityReport(s: SoakSummary, durationMs: number): string {
   const m = s.memory;
   const slope = (x: number | undefined): string => (x === undefined ? 'n/a' : `${x >= 0 ? '+' : ''}${mb(x)}`);
   const command = `npm run soak -- --duration=${durationFlag(durationMs)} --seed=${s.seed}`;
-  const shown = s.findings.slice(0, 50);
+  const shown = s.findings.slice(0, SHOWN);
   return `# Reliability
 
 What the chaos and soak harness (\`tests/soak\`, package \`@minigun/soak\`) does to Minigun, and the figures of
@@ -138,7 +163,7 @@ ${machineLine('Machine', machine())}
 
 ## Findings
 
-${s.findings.length === 0 ? 'None: every round passed every check.' : [...shown.map(findingLine), ...(s.findings.length > shown.length ? [`- … and ${s.findings.length - shown.length} more`] : [])].join('\n')}
+${s.findings.length === 0 ? 'None: every round passed every check.' : findingsText(s.findings, shown)}
 
 ## Reproduce
 
