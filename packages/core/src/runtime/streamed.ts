@@ -38,7 +38,9 @@ export async function deliverStream(run: StreamRun, node: StageNode, item: unkno
   let emitted = 0;
   try {
     for await (const e of stream) {
-      if (run.stopping || run.ended) break;
+      if (run.ended) break;
+      // Collected values are results of an input that is counted done, so they are kept while the run
+      // stops, as with outputs held in memory; only emits downstream end with the stop.
       if (e.kind === 'collect') {
         run.collect(e.key, e.value);
         continue;
@@ -47,6 +49,7 @@ export async function deliverStream(run: StreamRun, node: StageNode, item: unkno
         node.counters.total = e.n;
         continue;
       }
+      if (run.stopping) continue;
       emitted++;
       const wait = e.to === undefined ? run.emitFrom(node, e.item) : run.emitTo(node, run.route(node, e.to), e.item);
       // A refused emit means the run is stopping: the loop ends at the next check.

@@ -5,7 +5,7 @@
  *   for (const c of conformanceCases({ strategy })) it(c.name, c.run, c.timeoutMs);
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pipeline } from '../pipeline.js';
@@ -20,6 +20,7 @@ import {
   backpressurePipeline,
   cancelPipeline,
   basicPipeline,
+  graceCollectPipeline,
   basicPipelineViaTransport,
   hooksPipeline,
   orderedPipeline,
@@ -243,6 +244,26 @@ export function conformanceCases(options: ConformanceOptions): ConformanceCase[]
         assert.ok((r.collected.out ?? []).length < 1000, 'work stopped soon after the signal');
         assert.equal(r.errors.filter((e) => e.kind === 'item').length, 0, 'cancelled inputs are not errors');
         assertAccounting(r);
+      },
+    ],
+    [
+      'keeps what an input that finishes in the grace period collected',
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'minigun-conformance-'));
+        try {
+          const controller = new AbortController();
+          const running = run(graceCollectPipeline, { state: state({ count: 1, dir }), signal: controller.signal, graceMs: 20_000 });
+          const started = Date.now();
+          while (!existsSync(join(dir, 'started-0')) && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 10));
+          controller.abort();
+          const r = await running;
+          assert.equal(r.status, 'cancelled');
+          assert.equal(r.stats.stages.work!.done, 1, 'the input finished in the grace period and counts as done');
+          assert.deepEqual(r.collected.kept, [0], 'what it collected is in the result');
+          assertAccounting(r);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
       },
     ],
   ];

@@ -203,6 +203,20 @@ export const producerCollectPipeline = pipeline<ConformanceState>('conformance-p
 });
 
 /**
+ * One slow input, for a stop during the grace period: the consumer under test marks its start in
+ * `state.dir`, then ignores the signal, sleeps and collects; the input ends done, and what it collected is kept.
+ */
+export const graceCollectPipeline = pipeline<ConformanceState>('conformance-grace-collect', { module }, (p) => {
+  produce(p);
+  p.consumer('work', target(), async (n: number, _out, ctx) => {
+    writeFileSync(join(ctx.state.dir, `started-${n}`), '');
+    await sleep(400);
+    ctx.collect('kept', n);
+  });
+  p.afterRun((ctx) => ctx.collect('events', 'afterRun'));
+});
+
+/**
  * Each fixture again, with the stage under test on the transport `CONFORMANCE_TRANSPORT`: exported (not
  * built by the suite at run time) so that workers importing this module find them by name.
  */
@@ -217,6 +231,7 @@ export const producerPipelineViaTransport = viaTransport(producerPipeline);
 export const cancelPipelineViaTransport = viaTransport(cancelPipeline);
 export const producerCancelPipelineViaTransport = viaTransport(producerCancelPipeline);
 export const producerCollectPipelineViaTransport = viaTransport(producerCollectPipeline);
+export const graceCollectPipelineViaTransport = viaTransport(graceCollectPipeline);
 
 /** The transport variant of each fixture. */
 export const VIA_TRANSPORT = new Map<Pipeline<ConformanceState>, Pipeline<ConformanceState>>([
@@ -229,4 +244,5 @@ export const VIA_TRANSPORT = new Map<Pipeline<ConformanceState>, Pipeline<Confor
   [cancelPipeline, cancelPipelineViaTransport],
   [producerCancelPipeline, producerCancelPipelineViaTransport],
   [producerCollectPipeline, producerCollectPipelineViaTransport],
+  [graceCollectPipeline, graceCollectPipelineViaTransport],
 ]);
