@@ -241,7 +241,7 @@ export interface StageStats {
   /** Successful inputs of a stage with downstream edges that emitted nothing. */
   readonly filtered: number;
   readonly latency: LatencyStats;
-  /** done / (done + failed), a fraction from 0 to 1; 1 while nothing has finished (nothing failed). */
+  /** done / (done + failed), a fraction from 0 to 1 rounded to 3 decimals; 1 while nothing has finished (nothing failed). */
   readonly successRate: number;
   /**
    * Milliseconds per item: the mean time of an attempt (sampled, like the latency); for a producer, its active
