@@ -133,6 +133,7 @@ export class PoolExecutor implements StageExecutor {
     // worker that fails while it terminates (out of memory as it boots) would throw a TypeError out of the
     // 'error' event and crash the process. Give the wrappers one, so that destroy() rejects instead.
     for (const worker of this.pool.threads) addRemoveListener(worker);
+    await this.untilLoaded(timeout);
     // A worker that fails while it terminates rejects destroy(): the run records it as a closing failure.
     // One that does not terminate in time is left to exit on its own (tinypool cannot force it).
     try {
@@ -256,18 +257,47 @@ export class PoolExecutor implements StageExecutor {
    * in the pool into the 'error' tinypool does handle (it fails the worker's tasks and replaces it).
    */
   private readonly watched = new WeakSet<object>();
+  /** Per watched worker: settles once it has loaded its entry module (tinypool's `ready` message) or exited. */
+  private readonly loaded = new WeakMap<object, Promise<void>>();
   private watchExits(): void {
     for (const worker of this.pool.threads) {
       if (this.watched.has(worker)) continue;
       this.watched.add(worker);
       const threadId = worker.threadId; // -1 once the thread has exited
+      this.loaded.set(
+        worker,
+        new Promise<void>((resolve) => {
+          // Stays attached for the worker's life (the wrapper has no off()); it only resolves a settled promise.
+          worker.on('message', (m: unknown) => (m as { ready?: unknown } | null)?.ready === true && resolve());
+          worker.once('exit', () => resolve());
+        }),
+      );
       worker.once('exit', (code: number) => {
         this.workerIds.delete(threadId);
         this.ready.delete(threadId);
         if (!this.pool.threads.includes(worker)) return; // tinypool itself retired it
         const error = Object.assign(new Error(`Worker exited with code ${code}`), { code: 'ERR_WORKER_EXITED', exitCode: code });
         worker.emit('error', error);
+        // tinypool started the replacement synchronously in its 'error' handler: watch it from its first tick.
+        this.watchExits();
       });
+    }
+  }
+
+  /**
+   * Waits (at most `ms`) for workers still loading their entry module. A thread terminated in the middle of
+   * an import leaks the file descriptor of the file it was reading: it belongs to the process, and the
+   * terminated thread never closes it (found by the soak, where replacements of exited workers were still
+   * starting when the run ended).
+   */
+  private async untilLoaded(ms: number): Promise<void> {
+    const loading = this.pool.threads.map((w) => this.loaded.get(w)).filter((p) => p !== undefined);
+    if (loading.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([Promise.all(loading), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

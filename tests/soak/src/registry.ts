@@ -21,8 +21,13 @@ function childEnv(): NodeJS.ProcessEnv {
 const STALE_MS = 2000;
 
 export function soakRegistry(layout: TempfileLayout): Registry {
-  return new Registry()
-    .use(forkStrategies({ fork: { execArgv: withoutLoaderFlags(['--import', '--loader', '--require', '-r']), env: childEnv() } }))
-    .use(threadStrategies())
-    .use(tempfilePlugin({ shared: layout === 'shared', staleMs: STALE_MS }));
+  return (
+    new Registry()
+      // maxRestarts: Infinity: the monkey kills ipc-fork children on purpose, several a minute; under the default
+      // restart limit (5 deaths within 60 s) the stage would stop and fail its remaining inputs at once, which
+      // tests the limit (test/restart.test.ts in strategy-fork does), not what a run survives.
+      .use(forkStrategies({ maxRestarts: Infinity, fork: { execArgv: withoutLoaderFlags(['--import', '--loader', '--require', '-r']), env: childEnv() } }))
+      .use(threadStrategies())
+      .use(tempfilePlugin({ shared: layout === 'shared', staleMs: STALE_MS }))
+  );
 }
