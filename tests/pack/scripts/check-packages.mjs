@@ -7,7 +7,8 @@
 //    LICENSE file, repository with its directory, engines.node, publishConfig.access public, files with dist,
 //    exports whose every entry has import and require conditions with `types` first, sideEffects that lists
 //    the `register` entry when there is one, a peer (not a direct) dependency on @minigun/core for plugins,
-//    and no dependency on a private workspace package.
+//    no dependency on a private workspace package, and bins that are committed files (not build output)
+//    inside "files", with a node shebang.
 /* global console, process */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -82,6 +83,22 @@ for (const { dir, rel, manifest } of packages) {
     problems.push(`${at}: "publishConfig.access" should be "public" (a scoped package is private by default).`);
   const files = /** @type {string[] | undefined} */ (manifest.files);
   if (!Array.isArray(files) || !files.includes('dist')) problems.push(`${at}: "files" should list "dist".`);
+
+  // npm links a bin at install only if its file exists then: a bin must be a committed file, not a build
+  // output, inside what "files" publishes, and start with a node shebang.
+  const bins = typeof manifest.bin === 'string' ? { [String(manifest.name)]: manifest.bin } : /** @type {Record<string, string>} */ (manifest.bin ?? {});
+  for (const [command, target] of Object.entries(bins)) {
+    const path = target.replace(/^\.\//, '');
+    const published = Array.isArray(files) && files.some((f) => path === f || path.startsWith(`${f.replace(/\/$/, '')}/`));
+    if (path.startsWith('dist/'))
+      problems.push(
+        `${at}: bin "${command}" points into dist (${target}), which does not exist at install time: npm would not link it. Commit a small launcher that loads the build.`,
+      );
+    else if (!existsSync(join(dir, path))) problems.push(`${at}: bin "${command}" points to ${target}, which does not exist.`);
+    else if (!readFileSync(join(dir, path), 'utf8').startsWith('#!/usr/bin/env node'))
+      problems.push(`${at}: bin "${command}" (${target}) should start with "#!/usr/bin/env node".`);
+    if (!published) problems.push(`${at}: bin "${command}" (${target}) is not in "files": the published package would lack it.`);
+  }
 
   const exports = /** @type {Record<string, unknown> | undefined} */ (manifest.exports);
   if (exports === undefined || typeof exports !== 'object' || !('.' in exports)) {

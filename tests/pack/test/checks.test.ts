@@ -73,7 +73,8 @@ describe('check-packages', () => {
       license: 'MIT',
       engines: { node: '>=20' },
       publishConfig: { access: 'public' },
-      files: ['dist'],
+      files: ['dist', 'bin/x.js'],
+      bin: { x: './dist/cli.js', y: './bin/y.js', z: './bin/x.js', w: './bin/missing.js' },
       sideEffects: false,
       dependencies: { '@minigun/core': '1.0.0', '@minigun/hooks': '1.0.0' },
       exports: {
@@ -84,6 +85,8 @@ describe('check-packages', () => {
         },
       },
     });
+    write(join(ws, 'packages/strategy-x/bin/y.js'), '#!/usr/bin/env node\n');
+    write(join(ws, 'packages/strategy-x/bin/x.js'), "import '../dist/cli.js';\n");
     write(
       join(ws, 'packages/strategy-x/src/register.ts'),
       "import { defaultRegistry } from '@minigun/core';\nimport('@minigun/nope');\nexport { defaultRegistry };\n",
@@ -103,6 +106,11 @@ describe('check-packages', () => {
       'packages/strategy-x/package.json: "sideEffects" should list ./dist/register.cjs',
       'packages/strategy-x/package.json: @minigun/core belongs in peerDependencies, not dependencies',
       'packages/strategy-x/package.json: a plugin needs "@minigun/core" in peerDependencies.',
+      'packages/strategy-x/package.json: bin "x" points into dist (./dist/cli.js), which does not exist at install time',
+      'packages/strategy-x/package.json: bin "y" (./bin/y.js) is not in "files"',
+      'packages/strategy-x/package.json: bin "z" (./bin/x.js) should start with "#!/usr/bin/env node".',
+      'packages/strategy-x/package.json: bin "w" points to ./bin/missing.js, which does not exist.',
+      'packages/strategy-x/package.json: bin "w" (./bin/missing.js) is not in "files"',
     ];
     for (const line of expected) expect(r.stderr).toContain(line);
     expect(r.stderr).toContain(`check-packages: ${expected.length} problem(s):`);
