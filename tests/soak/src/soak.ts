@@ -24,6 +24,11 @@ export interface SoakOptions {
   readonly seed: number;
   /** Run only the round with this seed (as printed for every round). */
   readonly replay?: number;
+  /**
+   * Rounds start at least this many times, however long they take (default 1): on a loaded machine one
+   * round can outlast a short duration, and the rotation puts a stopped round second.
+   */
+  readonly minRounds?: number;
   /** A round that has not reported after this long hangs. Default ROUND_TIMEOUT_MS. */
   readonly roundTimeoutMs?: number;
   /** A line per round, and per hang or crash. */
@@ -51,7 +56,9 @@ export async function soak(options: SoakOptions): Promise<SoakSummary> {
   const startedAt = Date.now();
   let runner = await startRunner();
   try {
-    for (let index = 1; options.replay === undefined ? Date.now() - startedAt < options.durationMs : index === 1; index++) {
+    const minRounds = options.minRounds ?? 1;
+    const more = (index: number): boolean => (options.replay === undefined ? index <= minRounds || Date.now() - startedAt < options.durationMs : index === 1);
+    for (let index = 1; more(index); index++) {
       const config = roundConfig(options.replay ?? seedOfKind(prng, KIND_ROTATION[(index - 1) % KIND_ROTATION.length]!));
       const event = await playRound(runner, config, workDir, roundTimeoutMs);
       if (event.t === 'report') {

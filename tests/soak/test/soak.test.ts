@@ -1,5 +1,5 @@
 /**
- * A 30-second soak: rounds of the soak pipeline under random throws, SIGKILLed children, exiting worker
+ * A 30-second soak (and at least two rounds: one that runs to its end, one that is stopped): rounds of the soak pipeline under random throws, SIGKILLed children, exiting worker
  * threads, cancels and SIGINTs, in a round runner process of its own (what `npm run soak` does for longer).
  * Nothing may be duplicated, lost, delivered from a failed attempt or leaked, and the chaos must have
  * happened. A failure lists the findings with their round seeds: `npm run soak -- --replay=<seed>` replays one.
@@ -12,7 +12,7 @@ const SEED = 20_240_601;
 describe('soak', () => {
   it('runs 30 s of chaos rounds with nothing duplicated, lost or leaked', async () => {
     const lines: string[] = [];
-    const s = await soak({ durationMs: 30_000, seed: SEED, roundTimeoutMs: 120_000, log: (line) => lines.push(line) });
+    const s = await soak({ durationMs: 30_000, minRounds: 2, seed: SEED, roundTimeoutMs: 120_000, log: (line) => lines.push(line) });
     const context = `\n${lines.join('\n')}`;
     // Each kind of round ran, and the chaos happened.
     expect(s.rounds.complete, context).toBeGreaterThanOrEqual(1);
