@@ -12,6 +12,8 @@
  *   of restarting children forever. The run still ends.
  * - `restart: 'never'`: the dead child is not replaced; with no child left every remaining job fails.
  * `restart: 'transient'` (not shown) replaces without counting a child that exits with code 0.
+ * Each run uses `maxChunk: 1`, so that a child holds one job at a time: with the default, a deep queue sends
+ * a chunk of jobs to a child, and every job of the chunk that had not finished fails with it and is retried.
  *
  * Run: npx tsx examples/51-restart-policies.ts
  */
@@ -49,7 +51,7 @@ export const restartPolicies = pipeline<State>('restart-policies', { module: imp
 async function runWith(options: ForkStrategyOptions): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'minigun-example-51-'));
   try {
-    return await restartPolicies.run({ state: { dir }, registry: new Registry().use(forkStrategies(options)) });
+    return await restartPolicies.run({ state: { dir }, registry: new Registry().use(forkStrategies({ maxChunk: 1, ...options })) });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -64,6 +66,7 @@ if (isMain(import.meta)) {
   expect(permanent.status === 'completed', `permanent: the run completed (status ${permanent.status})`);
   expect(converted(permanent).join() === JOBS.join(), 'permanent: every job was converted, the crashed ones in a fresh child');
   expect(pids.size === CRASHING.length + 1, `permanent: each crash was followed by a new child (${pids.size} children in all)`);
+  expect(permanent.stats.stages.convert!.retried === CRASHING.length, 'permanent: only the crashed jobs were retried');
 
   const limited = await runWith({ restart: 'permanent', maxRestarts: 1 });
   const limitError = limited.errors.find((e) => e.message.includes('restart limit'));

@@ -68,7 +68,9 @@ if (isMain(import.meta)) {
   const count = partials.reduce((a, b) => a + b.count, 0);
   const sum = partials.reduce((a, b) => a + b.sum, 0);
   const s = result.stats.stages;
-  console.log(`53 ${COUNT} records in ${Math.round(result.durationMs)} ms: ${count} valid (sum ${sum}), ${s.validate?.filtered} dropped, ${partials.length} batches`);
+  console.log(
+    `53 ${COUNT} records in ${Math.round(result.durationMs)} ms: ${count} valid (sum ${sum}), ${s.validate?.filtered} dropped, ${partials.length} batches`,
+  );
   expect(result.status === 'completed', `the run completed (status ${result.status})`);
   expect(s.parse?.done === COUNT && s.validate?.done === COUNT, `parse and validate handled all ${COUNT} records`);
   expect(count === validCount && sum === validSum, `the aggregate saw each valid record once (${validCount}, sum ${validSum})`);

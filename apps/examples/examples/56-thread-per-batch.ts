@@ -41,7 +41,10 @@ if (isMain(import.meta)) {
   for (const b of batches) console.log(`56 batch from ${String(b.first).padStart(2)}: ${b.size} items, sum ${b.sum}, thread ${b.threadId}`);
   expect(result.status === 'completed', `the run completed (status ${result.status})`);
   expect(batches.map((b) => b.sum).join() === '15,40,65,90', 'the 4 batches of 5 were summed, each once');
-  expect(distinct(batches.map((b) => b.threadId)).length === 4 && !batches.some((b) => b.threadId === threadId), 'each batch ran in a worker thread of its own');
+  expect(
+    distinct(batches.map((b) => b.threadId)).length === 4 && !batches.some((b) => b.threadId === threadId),
+    'each batch ran in a worker thread of its own',
+  );
   expect(
     batches.every((b) => b.batchesInThisThread === 1),
     'every thread started fresh: its module global had counted no batch before',

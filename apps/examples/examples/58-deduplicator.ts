@@ -59,7 +59,9 @@ if (isMain(import.meta)) {
   const handled = (result.collected.handled ?? []) as Message[];
   const dedup = result.stats.stages.dedup!;
   const repeats = DELIVERIES.length - 30;
-  console.log(`58 ${DELIVERIES.length} deliveries of 30 messages: dedup in ${dedup.in}, out ${dedup.out}, filtered ${dedup.filtered}; handled ${handled.length}`);
+  console.log(
+    `58 ${DELIVERIES.length} deliveries of 30 messages: dedup in ${dedup.in}, out ${dedup.out}, filtered ${dedup.filtered}; handled ${handled.length}`,
+  );
   expect(result.status === 'completed', `the run completed (status ${result.status})`);
   expect(
     handled

@@ -46,18 +46,26 @@ export const forkFanOutFanIn = pipeline('fork-fan-out-fan-in', { module: import.
   p.producer('images', { to: ['thumbnail', 'scan'] }, () =>
     span(1, IMAGES).map((id): Image => ({ id, pixels: span(0, 63).map((i) => (id * 31 + i * 7) % 256) })),
   );
-  p.processor('thumbnail', { strategy: 'ipc-fork', concurrency: 2, to: 'merge' }, (img: Image): Thumbnail => ({
-    id: img.id,
-    kind: 'thumbnail',
-    thumb: img.pixels.filter((_v, i) => i % 16 === 0),
-    pid: process.pid,
-  }));
-  p.processor('scan', { strategy: 'cow-fork', concurrency: 2, to: 'merge' }, (img: Image): Scan => ({
-    id: img.id,
-    kind: 'scan',
-    brightness: Math.round(img.pixels.reduce((a, b) => a + b, 0) / img.pixels.length),
-    pid: process.pid,
-  }));
+  p.processor(
+    'thumbnail',
+    { strategy: 'ipc-fork', concurrency: 2, to: 'merge' },
+    (img: Image): Thumbnail => ({
+      id: img.id,
+      kind: 'thumbnail',
+      thumb: img.pixels.filter((_v, i) => i % 16 === 0),
+      pid: process.pid,
+    }),
+  );
+  p.processor(
+    'scan',
+    { strategy: 'cow-fork', concurrency: 2, to: 'merge' },
+    (img: Image): Scan => ({
+      id: img.id,
+      kind: 'scan',
+      brightness: Math.round(img.pixels.reduce((a, b) => a + b, 0) / img.pixels.length),
+      pid: process.pid,
+    }),
+  );
   p.stage('merge', { from: ['thumbnail', 'scan'] }, async (input: AsyncIterable<Thumbnail | Scan>, out) => {
     const waiting = new Map<number, Thumbnail | Scan>();
     for await (const half of input) {
@@ -85,10 +93,7 @@ if (isMain(import.meta)) {
   const scanPids = distinct(entries.map((e) => e.scanPid));
   expect(result.status === 'completed', `the run completed (status ${result.status})`);
   expect(entries.map((e) => e.id).join() === span(1, IMAGES).join(), `each of the ${IMAGES} images was merged exactly once, from both halves`);
-  expect(
-    thumbnailPids.length <= 2 && !thumbnailPids.includes(process.pid),
-    `thumbnails came from at most 2 persistent children (${thumbnailPids.join(', ')})`,
-  );
+  expect(thumbnailPids.length <= 2 && !thumbnailPids.includes(process.pid), `thumbnails came from at most 2 persistent children (${thumbnailPids.join(', ')})`);
   expect(scanPids.length === IMAGES && !scanPids.includes(process.pid), `scans came from a fresh child per image (${scanPids.join(', ')})`);
   expect(!scanPids.some((pid) => thumbnailPids.includes(pid)), 'the two branches ran in different processes');
   expect(

@@ -67,7 +67,9 @@ if (isMain(import.meta)) {
   const pricePids = distinct(orders.map((o) => o.pricedBy));
   const publishPids = distinct(published.map((b) => b.publishedBy));
   for (const b of published)
-    console.log(`60 published by child ${b.publishedBy}: ${b.orders.map((o) => `${o.sku}×${o.quantity}=${o.cents} (split ${o.splitBy}, priced ${o.pricedBy})`).join(', ')}`);
+    console.log(
+      `60 published by child ${b.publishedBy}: ${b.orders.map((o) => `${o.sku}×${o.quantity}=${o.cents} (split ${o.splitBy}, priced ${o.pricedBy})`).join(', ')}`,
+    );
   const all = [process.pid, ...splitPids, ...pricePids, ...publishPids];
   expect(result.status === 'completed', `the run completed (status ${result.status})`);
   expect(
@@ -75,7 +77,10 @@ if (isMain(import.meta)) {
     'all 6 orders were priced and published once (total 65.90)',
   );
   expect(splitPids.length === 2, 'split ran each upload in a child of its own (cow-fork)');
-  expect(pricePids.length === 1 && loads.length === 1 && loads[0] === pricePids[0], 'price ran every order in one persistent child, which loaded its price list once (ipc-fork)');
+  expect(
+    pricePids.length === 1 && loads.length === 1 && loads[0] === pricePids[0],
+    'price ran every order in one persistent child, which loaded its price list once (ipc-fork)',
+  );
   expect(publishPids.length === 2 && published.every((b) => b.orders.length === 3), 'publish ran each batch of 3 in a child of its own (cow-fork)');
   expect(new Set(all).size === all.length, 'parent, split, price and publish children were all different processes');
   done('60-cow-fork-to-ipc-fork');

@@ -81,10 +81,7 @@ if (isMain(import.meta)) {
     }),
     "each customer's orders arrived in order and its balance adds up",
   );
-  expect(
-    result.stats.stages.orders?.filtered === guests,
-    `the ${guests} orders without a customer (key null) were dropped and counted as filtered`,
-  );
+  expect(result.stats.stages.orders?.filtered === guests, `the ${guests} orders without a customer (key null) were dropped and counted as filtered`);
   expect(WORKERS.filter((w) => (result.stats.stages[w]?.in ?? 0) > 0).length >= 2, 'the customers were spread over more than one worker');
 
   const sharded = await partitionByShard.run();

