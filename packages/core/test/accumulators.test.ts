@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pipeline, type StageStats } from '@minigun/core';
+import { Registry, pipeline, type StageStats, type Strategy } from '@minigun/core';
+import { rejectCustomStage } from '@minigun/core/toolkit';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
@@ -563,6 +564,37 @@ describe('custom stages: p.stage(name, fn)', () => {
     expect(r.collected.read).toEqual([{ read: 3, aborted: true }]);
     expect(r.errors).toEqual([]);
     balanced(r.stats.stages.slow!);
+  });
+
+  it('an isolated strategy without stream(): the run fails before any stage starts, naming the stage; with rejectCustomStage run() rejects', async () => {
+    const isolated = (validate: boolean): Strategy => ({
+      name: 'no-stream',
+      isolated: true,
+      ...(validate ? { validate: (stage) => rejectCustomStage('no-stream', stage) } : {}),
+      createExecutor: () => ({ execute: async () => [], close: async () => undefined }),
+    });
+    const ran: string[] = [];
+    const p = pipeline('custom-no-stream', { module: import.meta.url }, (p) => {
+      p.producer('gen', () => {
+        ran.push('gen');
+        return [1];
+      });
+      p.stage('whole', { strategy: 'no-stream' }, async (input) => {
+        for await (const _ of input) ran.push('whole');
+      });
+    });
+    const r = await p.run({ registry: new Registry().use({ name: 'x', strategies: [isolated(false)] }) });
+    expect(r.status).toBe('failed');
+    expect((r.error as { code?: string }).code).toBe('ERR_MINIGUN_INVALID_OPTION');
+    expect(r.error!.message).toContain('"whole"');
+    expect(r.error!.message).toContain('the no-stream strategy cannot run');
+    const rejected = await p.run({ registry: new Registry().use({ name: 'x', strategies: [isolated(true)] }) }).then(
+      () => undefined,
+      (e: unknown) => e as Error & { code?: string },
+    );
+    expect(rejected?.code).toBe('ERR_MINIGUN_INVALID_OPTION');
+    expect(rejected?.message).toContain('"whole"');
+    expect(ran).toEqual([]);
   });
 
   it('a custom stage after a batch receives the batches', async () => {
