@@ -46,7 +46,10 @@ export interface ConformanceOptions {
   readonly transport?: Transport;
   /** Whether the strategy can run producers (default true). */
   readonly producers?: boolean;
-  /** Whether the strategy can run custom stages, `p.stage` (default true). */
+  /**
+   * Whether the strategy can run custom stages, `p.stage` (default true; a strategy without
+   * `StageExecutor.stream` says false). Their cases run without `transport` only (they never use one).
+   */
   readonly customStages?: boolean;
   /** Time budget per case in ms, for the test runner (default 30000). */
   readonly timeoutMs?: number;
@@ -336,7 +339,8 @@ export function conformanceCases(options: ConformanceOptions): ConformanceCase[]
       ]);
     }
   }
-  if (options.customStages !== false) cases.push(...customStageCases(strategy, run));
+  // Over a transport they would run exactly as without one: a custom stage's items stream over the channel.
+  if (options.customStages !== false && options.transport === undefined) cases.push(...customStageCases(strategy, run));
   if (strategy.isolated && options.transport === undefined) {
     cases.push([
       'fails every input with a clear error when a transport’s worker half cannot be imported',
