@@ -80,7 +80,10 @@ export class StreamPump {
    * died: `task` rejects), so that the runner records it for the stage.
    */
   async run(task: Promise<{ error?: Error }>): Promise<void> {
-    void this.send();
+    // A channel that throws (ours do not: a gone worker is told by the task) is recorded, never left unhandled.
+    this.send().catch((error: unknown) => {
+      this.failure ??= { error };
+    });
     let error: Error | undefined;
     try {
       error = (await task).error;
@@ -129,7 +132,10 @@ export class StreamPump {
   }
 
   private then(step: () => void | Promise<void>): void {
-    this.chain = this.chain.then(step);
+    // Kept alive whatever a step throws: every later report must still settle its items.
+    this.chain = this.chain.then(step).catch((error: unknown) => {
+      this.failure ??= { error };
+    });
   }
 
   private wake(): void {
