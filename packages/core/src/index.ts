@@ -14,6 +14,8 @@ export type {
   StageInfo,
   Strategy,
   StrategyHost,
+  StreamInput,
+  StreamItem,
   Transport,
   TransportSession,
   OpenTransport,

@@ -14,6 +14,7 @@ export { serveWorker, type WorkerChannel } from './toolkit/serve-worker.js';
 export { AdaptiveChunker } from './toolkit/chunker.js';
 export { AttemptQueue, type QueuedAttempt } from './toolkit/attempt-queue.js';
 export { ProducerFeed, CreditWindow } from './toolkit/producer-flow.js';
+export { StreamPump, StreamInbox, type StreamChannel } from './toolkit/stream-flow.js';
 export { forkSetup, deliverHookReport } from './toolkit/fork-setup.js';
 export { emissionsOf } from './toolkit/outcome.js';
 export { rejectCustomStage } from './toolkit/stage-kinds.js';

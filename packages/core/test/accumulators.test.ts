@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pipeline, type StageStats } from '@minigun/core';
+import { Registry, pipeline, type StageStats, type Strategy } from '@minigun/core';
+import { rejectCustomStage } from '@minigun/core/toolkit';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
@@ -491,10 +492,109 @@ describe('custom stages: p.stage(name, fn)', () => {
     const r = await p.run();
     expect(r.status).toBe('completed');
     expect(r.collected.saved).toEqual([1]);
-    expect(r.errors.some((e) => e.stage === 'boom' && e.message.includes('custom failed'))).toBe(true);
+    // The error carries the item the reader held (for await calls return() on the throw: that must not
+    // count the item as done); item 3 had no reader left.
+    expect(r.errors.map((e) => [e.stage, e.input, e.message.includes('custom failed'), (e.error as { code?: string }).code])).toEqual([
+      ['boom', 2, true, undefined],
+      ['boom', 3, false, 'ERR_MINIGUN_STAGE_CLOSED'],
+    ]);
     const s = r.stats.stages.boom!;
-    expect(s.failed).toBeGreaterThanOrEqual(1);
+    expect(s).toMatchObject({ in: 3, done: 1, failed: 2 });
     balanced(s);
+  });
+
+  it('an item a reader left with break is done once the function returns', async () => {
+    const p = pipeline('custom-break', (p) => {
+      p.producer('gen', () => range(3));
+      p.stage('first', async (input, out) => {
+        for await (const x of input as AsyncIterable<number>) {
+          await out.emit(x);
+          break;
+        }
+        await sleep(5);
+      });
+      p.consumer('save', (n: number, _o, ctx) => ctx.collect('saved', n));
+    });
+    const r = await p.run();
+    expect(r.collected.saved).toEqual([1]);
+    expect(r.stats.stages.first).toMatchObject({ in: 3, done: 1, failed: 2 });
+    expect(r.errors.map((e) => e.input)).toEqual([2, 3]);
+    balanced(r.stats.stages.first!);
+  });
+
+  it('ends (no hang) when every reader returns before its input ends: later items fail with ERR_MINIGUN_STAGE_CLOSED', async () => {
+    const p = pipeline('custom-quits', (p) => {
+      p.producer('gen', async (out) => {
+        for (const n of range(5)) {
+          await sleep(10); // the reader has returned before the first item comes
+          await out.emit(n);
+        }
+      });
+      p.stage('quit', { concurrency: 2 }, async () => undefined);
+      p.consumer('save', (n: number, _o, ctx) => ctx.collect('saved', n));
+    });
+    const r = await Promise.race([p.run(), sleep(10_000).then(() => 'hung' as const)]);
+    if (r === 'hung') throw new Error('the run hung');
+    expect(r.status).toBe('completed');
+    expect(r.collected.saved).toBeUndefined();
+    expect(r.errors.map((e) => [e.stage, e.input, (e.error as { code?: string }).code])).toEqual(range(5).map((n) => ['quit', n, 'ERR_MINIGUN_STAGE_CLOSED']));
+    expect(r.errors[0]!.message).toContain('no reader left');
+    expect(r.stats.stages.quit).toMatchObject({ in: 5, done: 0, failed: 5 });
+    balanced(r.stats.stages.quit!);
+  });
+
+  it('a reader still running when the run is cancelled gets the grace period, and what it collects is kept', async () => {
+    const controller = new AbortController();
+    const p = pipeline('custom-grace', (p) => {
+      p.producer('gen', async (out) => {
+        for (let n = 1; ; n++) await out.emit(n);
+      });
+      p.stage('slow', async (input, _out, ctx) => {
+        let read = 0;
+        for await (const _ of input) {
+          read++;
+          if (read === 3) controller.abort();
+        }
+        await sleep(50); // after its input ended: still running when the run has nothing else left
+        ctx.collect('read', { read, aborted: ctx.signal.aborted });
+      });
+    });
+    const r = await p.run({ signal: controller.signal, graceMs: 5000 });
+    expect(r.status).toBe('cancelled');
+    expect(r.collected.read).toEqual([{ read: 3, aborted: true }]);
+    expect(r.errors).toEqual([]);
+    balanced(r.stats.stages.slow!);
+  });
+
+  it('an isolated strategy without stream(): the run fails before any stage starts, naming the stage; with rejectCustomStage run() rejects', async () => {
+    const isolated = (validate: boolean): Strategy => ({
+      name: 'no-stream',
+      isolated: true,
+      ...(validate ? { validate: (stage) => rejectCustomStage('no-stream', stage) } : {}),
+      createExecutor: () => ({ execute: async () => [], close: async () => undefined }),
+    });
+    const ran: string[] = [];
+    const p = pipeline('custom-no-stream', { module: import.meta.url }, (p) => {
+      p.producer('gen', () => {
+        ran.push('gen');
+        return [1];
+      });
+      p.stage('whole', { strategy: 'no-stream' }, async (input) => {
+        for await (const _ of input) ran.push('whole');
+      });
+    });
+    const r = await p.run({ registry: new Registry().use({ name: 'x', strategies: [isolated(false)] }) });
+    expect(r.status).toBe('failed');
+    expect((r.error as { code?: string }).code).toBe('ERR_MINIGUN_INVALID_OPTION');
+    expect(r.error!.message).toContain('"whole"');
+    expect(r.error!.message).toContain('the no-stream strategy cannot run');
+    const rejected = await p.run({ registry: new Registry().use({ name: 'x', strategies: [isolated(true)] }) }).then(
+      () => undefined,
+      (e: unknown) => e as Error & { code?: string },
+    );
+    expect(rejected?.code).toBe('ERR_MINIGUN_INVALID_OPTION');
+    expect(rejected?.message).toContain('"whole"');
+    expect(ran).toEqual([]);
   });
 
   it('a custom stage after a batch receives the batches', async () => {

@@ -109,6 +109,7 @@ describe('custom stage options', () => {
   for (const [key, value] of [
     ['retries', 1],
     ['ordered', true],
+    ['transport', 'tempfile'],
   ] as const) {
     it(`${key} on a custom stage (p.stage) is refused`, () => {
       const e = thrown(() =>

@@ -3,9 +3,10 @@
  * death turned into a clear error for whatever it held.
  */
 import type { ChildProcess } from 'node:child_process';
-import { ErrorCodes, MinigunError, type Emission } from '@minigun/core';
+import { ErrorCodes, MinigunError, type Emission, type StreamInput } from '@minigun/core';
 import {
   ProducerFeed,
+  StreamPump,
   deserializeError,
   type HookReport,
   type InputOutcome,
@@ -134,6 +135,43 @@ export class ChildWorker {
       if (produced.error !== undefined) throw deserializeError(produced.error);
     } finally {
       this.listeners.delete(onEmission);
+    }
+  }
+
+  /**
+   * Runs one reader of a custom stage in the child: its items go out as the pump sends them, its reads and
+   * emissions come back in order (IPC keeps it), and the child's death fails the item it held.
+   */
+  async stream(input: StreamInput, emit: (e: Emission) => Promise<void>, signal: AbortSignal): Promise<void> {
+    const id = this.nextId++;
+    const pump = new StreamPump(
+      input,
+      { item: (item) => this.send({ t: 'item', id, item }), end: () => this.send({ t: 'end', id }), credit: (n) => this.send({ t: 'credit', id, n }) },
+      emit,
+      signal,
+      this.where,
+    );
+    const onMessage = (m: WorkerMessage): void => {
+      if (m.t === 'emission' && m.id === id) pump.emission(m.emission);
+      else if (m.t === 'read' && m.id === id) pump.read(m.released, m.took);
+    };
+    this.listeners.add(onMessage);
+    // A child that started after the run was cancelled missed the executor's 'cancel': tell it here, ahead of
+    // the end of input the cancellation causes (IPC keeps the order), so ctx.signal has aborted by then.
+    const cancel = (): void => this.send({ t: 'cancel' });
+    if (signal.aborted) cancel();
+    else signal.addEventListener('abort', cancel, { once: true });
+    try {
+      this.send({ t: 'stream', id });
+      await pump.run(
+        this.expect(
+          (m) => (m.t === 'streamed' && m.id === id ? { error: m.error === undefined ? undefined : deserializeError(m.error) } : undefined),
+          'it ran a reader of this custom stage (its unread items go back to the queue)',
+        ),
+      );
+    } finally {
+      signal.removeEventListener('abort', cancel);
+      this.listeners.delete(onMessage);
     }
   }
 

@@ -5,7 +5,7 @@
  * time" is when a spare is given its input: beforeFork runs then, then the state is snapshotted, then
  * afterFork runs in the child (docs/semantics.md, "State snapshots").
  */
-import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost, type WorkerInfo } from '@minigun/core';
+import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost, type StreamInput, type WorkerInfo } from '@minigun/core';
 import { assertCloneable, deliverHookReport, deserializeError, emissionsOf, forkSetup, type InputOutcome } from '@minigun/core/toolkit';
 import { ChildWorker } from './child-worker.js';
 import type { ChildLauncher } from './launcher.js';
@@ -82,6 +82,20 @@ export class CowForkExecutor implements StageExecutor {
       const child = await spare.ready;
       await this.start(child);
       await child.produce(emit);
+    } finally {
+      this.live.delete(spare.child);
+      await spare.child.shutdown(this.options.exitGraceMs);
+    }
+  }
+
+  /** One reader of a custom stage: a fresh child (like a producer's), for as long as the stage function reads. */
+  async stream(input: StreamInput, emit: (e: Emission) => Promise<void>, signal: AbortSignal): Promise<void> {
+    const spare = this.takeSpare();
+    this.live.add(spare.child);
+    try {
+      const child = await spare.ready;
+      await this.start(child);
+      await child.stream(input, emit, signal);
     } finally {
       this.live.delete(spare.child);
       await spare.child.shutdown(this.options.exitGraceMs);

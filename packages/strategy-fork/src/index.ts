@@ -10,7 +10,7 @@
  *   // or: import '@minigun/strategy-fork/register';  (adds them to defaultRegistry)
  */
 import { ErrorCodes, MinigunError, type MinigunPlugin, type Strategy } from '@minigun/core';
-import { checkFactoryOptions, optionRules, rejectCustomStage, type OptionRule } from '@minigun/core/toolkit';
+import { checkFactoryOptions, optionRules, type OptionRule } from '@minigun/core/toolkit';
 import { CowForkExecutor } from './cow-executor.js';
 import { IpcForkExecutor } from './ipc-executor.js';
 import { forkLauncher, type ChildLauncher, type ForkLauncherOptions } from './launcher.js';
@@ -103,7 +103,6 @@ function cowFork(options: ForkStrategyOptions): Strategy {
   return {
     name: 'cow-fork',
     isolated: true,
-    validate: (stage) => rejectCustomStage('cow-fork', stage),
     createExecutor: (host) =>
       new CowForkExecutor(host, { launcher, spares: options.spares ?? host.stage.options.concurrency, exitGraceMs: options.exitGraceMs ?? 5000 }),
   };
@@ -115,7 +114,6 @@ function ipcFork(options: ForkStrategyOptions): Strategy {
   return {
     name: 'ipc-fork',
     isolated: true,
-    validate: (stage) => rejectCustomStage('ipc-fork', stage),
     slots: (stage) => stage.options.concurrency * maxChunk,
     createExecutor: (host) =>
       new IpcForkExecutor(host, {

@@ -5,7 +5,7 @@
  * recycling replaces a child after N inputs or above a memory limit. A child that dies is replaced, or not,
  * as its RestartPolicy decides; once the policy gives up, the stage's inputs fail at once.
  */
-import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost, type WorkerInfo } from '@minigun/core';
+import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost, type StreamInput, type WorkerInfo } from '@minigun/core';
 import { AttemptQueue, assertCloneable, deliverHookReport, emissionsOf, forkSetup, type InputOutcome, type QueuedAttempt } from '@minigun/core/toolkit';
 import { ChildWorker } from './child-worker.js';
 import type { ChildLauncher } from './launcher.js';
@@ -78,6 +78,23 @@ export class IpcForkExecutor implements StageExecutor {
     try {
       const child = await this.childFor(slot);
       await child.produce(emit);
+    } finally {
+      slot.busy = false;
+    }
+  }
+
+  /**
+   * One reader of a custom stage, in the child of a free slot (the runner starts `concurrency` readers, one
+   * per slot). A child that dies ends its reader; the slot is then handled by the restart policy as usual.
+   */
+  async stream(input: StreamInput, emit: (e: Emission) => Promise<void>, signal: AbortSignal): Promise<void> {
+    const slot = this.slots.find((s) => !s.busy && !s.lost);
+    if (slot === undefined) throw new MinigunError(ErrorCodes.RUN_FAILED, `Stage "${this.where.stage}" has no free child for another reader.`, this.where);
+    if (this.stopped !== undefined) throw this.stopped;
+    slot.busy = true;
+    try {
+      const child = await this.childFor(slot);
+      await child.stream(input, emit, signal);
     } finally {
       slot.busy = false;
     }

@@ -273,32 +273,6 @@ describe('runs that cannot start', () => {
       expect(ran).toEqual([]);
     }
   });
-
-  it('a custom stage (p.stage) on cow-fork / ipc-fork: run() rejects with ERR_MINIGUN_INVALID_OPTION naming it, before any stage runs', async () => {
-    for (const strategy of ['cow-fork', 'ipc-fork']) {
-      const ran: string[] = [];
-      const custom = pipeline(`custom-${strategy}`, { module: import.meta.url }, (p) => {
-        p.producer('gen', () => {
-          ran.push('gen');
-          return [1, 2];
-        });
-        p.stage('whole-stream', { strategy }, async (input, out) => {
-          for await (const n of input) out.emit(n);
-        });
-        p.consumer('sink', () => void ran.push('sink'));
-      });
-      const err = await custom.run({ registry: registry() }).then(
-        () => undefined,
-        (e: unknown) => e as Error & { code?: string },
-      );
-      expect(err, `${strategy}: run() should reject`).toBeInstanceOf(Error);
-      expect(err!.code).toBe(ErrorCodes.INVALID_OPTION);
-      expect(err!.message).toContain('"whole-stream"');
-      expect(err!.message).toContain(`the ${strategy} strategy cannot run`);
-      expect(err!.message).toContain('Run it inline, or make it a processor');
-      expect(ran).toEqual([]);
-    }
-  });
 });
 
 describe('a TypeScript module without a loader', () => {

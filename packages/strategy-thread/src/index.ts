@@ -9,7 +9,7 @@
  *   // or: import '@minigun/strategy-thread/register';  (adds them to defaultRegistry)
  */
 import type { MinigunPlugin, Strategy } from '@minigun/core';
-import { checkFactoryOptions, optionRules, rejectCustomStage } from '@minigun/core/toolkit';
+import { checkFactoryOptions, optionRules } from '@minigun/core/toolkit';
 import type { ResourceLimits } from 'node:worker_threads';
 import { PoolExecutor } from './pool-executor.js';
 
@@ -41,7 +41,6 @@ function createStrategy(name: 'thread' | 'thread-per-batch', options: ThreadStra
   return {
     name,
     isolated: true,
-    validate: (stage) => rejectCustomStage(name, stage),
     // Chunking needs inputs to put in chunks: let the runner hand a kept pool more attempts than workers.
     slots: (stage) => (perInput || maxChunk === 1 ? stage.options.concurrency : stage.options.concurrency * maxChunk),
     createExecutor: (host) =>

@@ -10,7 +10,7 @@ export interface ThreadTask {
   /** Identifies the executor (one pool per stage and run). */
   readonly key: string;
   readonly port?: MessagePort;
-  readonly message: Extract<ParentMessage, { t: 'inputs' } | { t: 'produce' }>;
+  readonly message: Extract<ParentMessage, { t: 'inputs' } | { t: 'produce' } | { t: 'stream' }>;
 }
 
 /** A task's result. `needsSetup`: the worker is not set up and got no port; send the task again with one. */
@@ -18,13 +18,15 @@ export type ThreadTaskResult =
   | { readonly t: 'results'; readonly outcomes: InputOutcome[] }
   /** The producer returned (or threw: `error`, serialised so that its code and fields survive). */
   | { readonly t: 'produced'; readonly emitted: number; readonly error?: import('@minigun/core/toolkit').SerializedError }
+  /** A custom stage's reader returned (or threw: `error`). */
+  | { readonly t: 'streamed'; readonly error?: import('@minigun/core/toolkit').SerializedError }
   | { readonly t: 'needsSetup' }
   /** The worker could not set the stage up (module, pipeline or stage not found, state unusable, …). */
   | { readonly t: 'fatal'; readonly error: import('@minigun/core/toolkit').SerializedError };
 
-/** Messages on a task's port, worker → parent: the handshake and producer emissions. */
+/** Messages on a task's port, worker → parent: the handshake, producer and reader emissions, a reader's reads. */
 export type PortMessage =
-  | Extract<WorkerMessage, { t: 'ready' } | { t: 'emission' } | { t: 'fatal' }>
+  | Extract<WorkerMessage, { t: 'ready' } | { t: 'emission' } | { t: 'read' } | { t: 'fatal' }>
   | { readonly t: 'hello'; readonly workerId: number; readonly threadId: number };
 
 /**
@@ -33,7 +35,7 @@ export type PortMessage =
  */
 export type PortReply =
   | (Extract<ParentMessage, { t: 'setup' }> & { readonly busy: Int32Array })
-  | Extract<ParentMessage, { t: 'credit' }>
+  | Extract<ParentMessage, { t: 'credit' } | { t: 'item' } | { t: 'end' } | { t: 'cancel' }>
   | { readonly t: 'fatal'; readonly error: import('@minigun/core/toolkit').SerializedError };
 
 export type { HookReport };

@@ -8,10 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { BroadcastChannel, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Tinypool } from 'tinypool';
-import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost, type WorkerInfo } from '@minigun/core';
+import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost, type StreamInput, type WorkerInfo } from '@minigun/core';
 import {
   AttemptQueue,
   ProducerFeed,
+  StreamPump,
   assertCloneable,
   deliverHookReport,
   deserializeError,
@@ -118,6 +119,53 @@ export class PoolExecutor implements StageExecutor {
         );
       if (result.error !== undefined) throw deserializeError(result.error);
     } finally {
+      port1.close();
+    }
+  }
+
+  /**
+   * One reader of a custom stage: a task that runs the stage function in a worker thread for as long as it
+   * reads. Its items, reads, emissions and credit travel on the task's port; a worker that dies fails the
+   * task (and so the item it held).
+   */
+  async stream(input: StreamInput, emit: (e: Emission) => Promise<void>, signal: AbortSignal): Promise<void> {
+    const { port1, port2 } = new MessageChannel();
+    const id = this.nextId++;
+    const reply = (m: PortReply): void => port1.postMessage(m);
+    const pump = new StreamPump(
+      input,
+      { item: (item) => reply({ t: 'item', id, item }), end: () => reply({ t: 'end', id }), credit: (n) => reply({ t: 'credit', id, n }) },
+      emit,
+      signal,
+      this.where,
+    );
+    const onMessage = (m: PortMessage): void => {
+      if (m.t === 'emission') pump.emission(m.emission);
+      else if (m.t === 'read') pump.read(m.released, m.took);
+    };
+    // The broadcast 'cancel' may reach the worker after the end of input that the cancellation causes (or not
+    // at all: a worker that starts later): sent on this port too, it comes first, so the stage function sees
+    // ctx.signal aborted when its input ends.
+    const cancel = (): void => reply({ t: 'cancel' });
+    if (signal.aborted) cancel();
+    else signal.addEventListener('abort', cancel, { once: true });
+    try {
+      await pump.run(
+        this.runTask({ key: this.key, port: port2, message: { t: 'stream', id } }, port1, [port2], onMessage).then(
+          (result) => {
+            if (result.t === 'fatal') throw deserializeError(result.error);
+            if (result.t !== 'streamed')
+              throw new MinigunError(ErrorCodes.RUN_FAILED, `Reader worker of stage "${this.host.stage.stage}" answered ${result.t}.`, this.where);
+            return { error: result.error === undefined ? undefined : deserializeError(result.error) };
+          },
+          (error: unknown) => {
+            // The worker died (or none could start): the item it held fails with why.
+            throw this.broken ?? this.describeFailure(error, 0, 'while it ran a reader of this custom stage (its unread items go back to the queue)');
+          },
+        ),
+      );
+    } finally {
+      signal.removeEventListener('abort', cancel);
       port1.close();
     }
   }
@@ -310,11 +358,11 @@ export class PoolExecutor implements StageExecutor {
     }
   }
 
-  private describeFailure(error: unknown, inputs: number): Error {
+  private describeFailure(error: unknown, inputs: number, doing?: string): Error {
     // Our own errors (setup failures carry an ERR_MINIGUN_ code across the boundary) are already clear.
     if (error instanceof MinigunError || String((error as { code?: unknown })?.code ?? '').startsWith('ERR_MINIGUN_')) return error as Error;
     const reason = failureReason(error);
-    const held = inputs > 0 ? `while it held ${inputs} input(s) (they fail or are retried)` : 'while idle (no input was lost)';
+    const held = doing ?? (inputs > 0 ? `while it held ${inputs} input(s) (they fail or are retried)` : 'while idle (no input was lost)');
     return new MinigunError(
       ErrorCodes.WORKER_DIED,
       `A worker thread of stage "${this.host.stage.stage}" (pipeline "${this.host.stage.pipeline}") ${reason} ${held}; the pool replaces the worker.`,

@@ -5,7 +5,7 @@
  */
 import { BroadcastChannel, threadId, type MessagePort } from 'node:worker_threads';
 import { workerId as tinypoolWorkerId } from 'tinypool';
-import { WorkerRuntime, markMinigunWorker, serializeError, deserializeError, type WorkerSetup } from '@minigun/core/toolkit';
+import { StreamInbox, WorkerRuntime, markMinigunWorker, serializeError, deserializeError, type WorkerSetup } from '@minigun/core/toolkit';
 import type { PortMessage, PortReply, ThreadTask, ThreadTaskResult } from './messages.js';
 
 markMinigunWorker();
@@ -53,7 +53,22 @@ function setUp(task: ThreadTask): Promise<WorkerRuntime> {
   });
 }
 
+/** A reader's input stream, fed from its task's port (items, end; credit goes to the runtime once set up). */
+function listenForItems(task: ThreadTask): StreamInbox {
+  const inbox = new StreamInbox();
+  task.port?.on('message', (reply: PortReply) => {
+    if (reply.t === 'item') inbox.push(reply.item);
+    else if (reply.t === 'end') inbox.end();
+    else if (reply.t === 'credit') void runtime?.then((rt) => rt.grant(reply.n)).catch(() => undefined);
+    // Also broadcast to every worker; on this port it comes before the end of the input it causes.
+    else if (reply.t === 'cancel') void runtime?.then((rt) => rt.cancel()).catch(() => undefined);
+  });
+  return inbox;
+}
+
 export default async function run(task: ThreadTask): Promise<ThreadTaskResult> {
+  // A reader's items may come before its setup is done: its input stream takes them from the first tick.
+  const inbox = task.message.t === 'stream' ? listenForItems(task) : undefined;
   if (runtime === undefined || runtimeKey !== task.key) {
     if (task.port === undefined) return { t: 'needsSetup' };
     runtimeKey = task.key;
@@ -80,6 +95,21 @@ export default async function run(task: ThreadTask): Promise<ThreadTaskResult> {
   }
   const port = task.port;
   if (port === undefined) return { t: 'needsSetup' };
+  if (inbox !== undefined) {
+    if (busy !== undefined) Atomics.store(busy.flags, busy.slot, 1);
+    try {
+      await rt.stream(
+        inbox,
+        (emission) => send(port, { t: 'emission', id: message.id, emission }),
+        (released, took) => send(port, { t: 'read', id: message.id, released, took }),
+      );
+    } catch (error) {
+      return { t: 'streamed', error: serializeError(error) };
+    } finally {
+      if (busy !== undefined) Atomics.store(busy.flags, busy.slot, 0);
+    }
+    return { t: 'streamed' };
+  }
   port.on('message', (reply: PortReply) => {
     if (reply.t === 'credit') rt.grant(reply.n);
   });

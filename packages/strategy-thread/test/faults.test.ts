@@ -6,7 +6,7 @@ import { Socket } from 'node:net';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ErrorCodes, pipeline } from '@minigun/core';
+import { ErrorCodes } from '@minigun/core';
 import { MyError } from './fixtures/helper.ts';
 import { clonePerBatch, cloneThread, exitingOnce, lateInputs, exitingRetried, flaky, hungry, slowPerBatch, slowThread, throwing } from './fixtures/faults.ts';
 import { cleanupDirs, expectAccounting, files, itemErrors, liveWorkerHandles, registry, settledWorkerHandles, sorted, tempDir, waitFor } from './util.ts';
@@ -285,33 +285,6 @@ describe('cancellation', () => {
       expect(r.status).toBe('completed');
     }
     expect(await settledWorkerHandles(baseline)).toBeLessThanOrEqual(baseline);
-  });
-});
-
-describe('runs that cannot start', () => {
-  it('a custom stage (p.stage) on thread / thread-per-batch: run() rejects with ERR_MINIGUN_INVALID_OPTION naming it, before any stage runs', async () => {
-    for (const strategy of ['thread', 'thread-per-batch']) {
-      const ran: string[] = [];
-      const custom = pipeline(`custom-${strategy}`, { module: import.meta.url }, (p) => {
-        p.producer('gen', () => {
-          ran.push('gen');
-          return [1, 2];
-        });
-        p.stage('whole-stream', { strategy }, async (input, out) => {
-          for await (const n of input) out.emit(n);
-        });
-        p.consumer('sink', () => void ran.push('sink'));
-      });
-      const err = await custom.run({ registry: registry() }).then(
-        () => undefined,
-        (e: unknown) => e as Error & { code?: string },
-      );
-      expect(err, `${strategy}: run() should reject`).toBeInstanceOf(Error);
-      expect(err!.code).toBe(ErrorCodes.INVALID_OPTION);
-      expect(err!.message).toContain('"whole-stream"');
-      expect(err!.message).toContain(`the ${strategy} strategy cannot run`);
-      expect(ran).toEqual([]);
-    }
   });
 });
 

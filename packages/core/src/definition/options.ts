@@ -62,6 +62,7 @@ const NOT_FOR: Partial<Record<StageKind, Partial<Record<string, string>>>> = {
   stage: {
     retries: 'a custom stage reads its whole input stream: one failed item cannot be retried alone',
     ordered: 'a custom stage emits whenever it likes: order it in its own loop',
+    transport: 'a custom stage streams its items to the parent over the worker channel, with backpressure',
   },
 };
 

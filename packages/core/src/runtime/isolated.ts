@@ -5,8 +5,9 @@
  * which is the hot path: an isolated input costs a round trip anyway, so this code may await freely.
  */
 import { CHANNEL_TRANSPORT, type Registry } from '../strategy/registry.js';
-import { toError } from '../errors.js';
+import { ErrorCodes, MinigunError, toError } from '../errors.js';
 import type { RunError } from '../types.js';
+import type { Emission } from '../strategy/strategy.js';
 import { holdOrdered, type OrderedRun } from './output.js';
 import { deliverStream, isStream, type StreamRun } from './streamed.js';
 import type { HeldEmit, StageNode } from './stage-node.js';
@@ -50,6 +51,18 @@ export async function createExecutors(nodes: readonly StageNode[], registry: Reg
       node.executor = await strategy.createExecutor(host);
     } catch (e) {
       return failure(node, e);
+    }
+    // A custom stage in an isolated strategy must run in its workers; a strategy that runs stages in this
+    // isolate (and has no stream()) leaves it to the runner, which runs it here.
+    if (node.kind === 'stage' && strategy.isolated && node.executor.stream === undefined) {
+      return failure(
+        node,
+        new MinigunError(
+          ErrorCodes.INVALID_OPTION,
+          `Stage "${node.name}" of pipeline "${deps.pipeline}" is a custom stage, which the ${node.strategy} strategy cannot run (its executor has no stream()). Run it inline, or make it a processor.`,
+          { pipeline: deps.pipeline, stage: node.name },
+        ),
+      );
     }
   }
   return undefined;
@@ -125,7 +138,15 @@ export function attemptIsolated(run: IsolatedRun, node: StageNode, item: unknown
 
 /** A producer run by its executor: its emissions are delivered (with backpressure) as they come. */
 export async function produceIsolated(run: IsolatedRun, node: StageNode): Promise<void> {
-  await node.executor!.produce!(async (e) => {
+  await node.executor!.produce!(deliverEmission(run, node), run.signal);
+}
+
+/**
+ * Delivers what a streaming stage (a producer, a custom stage's reader) sends from its worker, as it comes:
+ * collects and totals at once, emits with backpressure (rejecting once the run is stopping).
+ */
+export function deliverEmission(run: IsolatedRun, node: StageNode): (e: Emission) => Promise<void> {
+  return async (e) => {
     if (e.kind === 'collect') return run.collect(e.key, e.value);
     if (e.kind === 'total') {
       node.counters.total = e.n;
@@ -133,5 +154,5 @@ export async function produceIsolated(run: IsolatedRun, node: StageNode): Promis
     }
     const wait = e.to === undefined ? run.emitFrom(node, e.item) : run.emitTo(node, run.route(node, e.to), e.item);
     if (wait !== undefined) await wait;
-  }, run.signal);
+  };
 }

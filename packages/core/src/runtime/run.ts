@@ -180,6 +180,12 @@ export class Run<S> implements IsolatedRun, OrderedRun {
       if (node.kind !== 'accumulator') this.pending -= queued.length;
       cancelBuffered(node);
       node.releaseRoom();
+      // A custom stage's input ends now. Its readers may still be running (or, in a worker, starting): like
+      // in-flight inputs they get the grace period to return, and what they collect meanwhile is kept.
+      if (node.kind === 'stage' && node.phase === 'open') {
+        node.phase = 'closing';
+        this.pending += node.runnersAlive;
+      }
       endWaitingReads(node);
     }
     if (this.graceMs !== Infinity) this.graceTimer = setTimeout(() => this.abandon(), this.graceMs);

@@ -74,6 +74,8 @@ export class StageNode implements StageShape {
   // custom stages
   readers: Array<(r: IteratorResult<unknown>) => void> = [];
   runnersAlive = 0;
+  /** Its readers have been started (from then on, none alive means none will read). */
+  readersStarted = false;
 
   constructor(
     readonly spec: CompiledStage,

@@ -34,8 +34,32 @@ export interface Attempt {
 }
 
 /**
+ * One item a reader of a custom stage took off the stage's queue (`StreamInput.take`). It counts as active
+ * until it is settled, exactly once, by one of its methods; later calls do nothing.
+ */
+export interface StreamItem {
+  readonly value: unknown;
+  /** The stage function is finished with it: it asked for its next item, or returned. */
+  done(): void;
+  /** The stage function threw while it held the item (or its worker died): recorded with `error` (cancelled while the run stops). */
+  fail(error: Error): void;
+  /** The stage function never read it (it returned, or its worker died, first): back to the stage's queue for another reader. */
+  unread(): void;
+}
+
+/** One reader's view of a custom stage's queue, as the runner hands it to `StageExecutor.stream`. */
+export interface StreamInput {
+  /**
+   * The next item of the stage's queue; waits while the queue is empty. `undefined` once the stage's input
+   * has ended, the run is stopping, or the reader is over (its `stream` call settled).
+   */
+  take(): Promise<StreamItem | undefined>;
+}
+
+/**
  * Runs the inputs of one stage for one run. Processors, consumers: `execute` per input attempt. Producers:
- * `produce` once. The runner handles queues, retries, accounting, ordering and hooks that run in the parent.
+ * `produce` once. Custom stages: `stream` once per reader. The runner handles queues, retries, accounting,
+ * ordering and hooks that run in the parent.
  */
 export interface StageExecutor {
   /**
@@ -45,6 +69,15 @@ export interface StageExecutor {
   execute(attempt: Attempt): Promise<Iterable<Emission> | AsyncIterable<Emission>>;
   /** Runs a producer, streaming each emission through `emit`, which waits while downstream is full. */
   produce?(emit: (e: Emission) => Promise<void>, signal: AbortSignal): Promise<void>;
+  /**
+   * Runs one reader of a custom stage (`p.stage`): the stage function, in a worker, reads the items taken
+   * from `input` as its input stream, and each of its emits and collects goes to `emit` as it happens (which
+   * waits while downstream is full). The runner calls it `concurrency` times; the readers share the queue.
+   * Every item taken must be settled (the toolkit's `StreamPump` does it). Resolves when the stage function
+   * returned; rejects when it, or its worker, failed while holding no item. Without it, the strategy cannot
+   * run custom stages (refuse them in `validate`, e.g. with the toolkit's `rejectCustomStage`).
+   */
+  stream?(input: StreamInput, emit: (e: Emission) => Promise<void>, signal: AbortSignal): Promise<void>;
   /** Releases workers. `force`: kill now (second signal, grace period over). Called once per run. */
   close(mode: 'graceful' | 'force'): Promise<void>;
   /**

@@ -20,6 +20,9 @@ import {
   backpressurePipeline,
   cancelPipeline,
   basicPipeline,
+  customBackpressurePipeline,
+  customOneReaderPipeline,
+  customPipeline,
   graceCollectPipeline,
   basicPipelineViaTransport,
   hooksPipeline,
@@ -43,6 +46,11 @@ export interface ConformanceOptions {
   readonly transport?: Transport;
   /** Whether the strategy can run producers (default true). */
   readonly producers?: boolean;
+  /**
+   * Whether the strategy can run custom stages, `p.stage` (default true; a strategy without
+   * `StageExecutor.stream` says false). Their cases run without `transport` only (they never use one).
+   */
+  readonly customStages?: boolean;
   /** Time budget per case in ms, for the test runner (default 30000). */
   readonly timeoutMs?: number;
 }
@@ -331,6 +339,8 @@ export function conformanceCases(options: ConformanceOptions): ConformanceCase[]
       ]);
     }
   }
+  // Over a transport they would run exactly as without one: a custom stage's items stream over the channel.
+  if (options.customStages !== false && options.transport === undefined) cases.push(...customStageCases(strategy, run));
   if (strategy.isolated && options.transport === undefined) {
     cases.push([
       'fails every input with a clear error when a transport’s worker half cannot be imported',
@@ -368,6 +378,149 @@ export function conformanceCases(options: ConformanceOptions): ConformanceCase[]
   }
   const label = options.transport === undefined ? strategy.name : `${strategy.name} over ${options.transport.name}`;
   return cases.map(([name, fn]) => ({ name: `${label}: ${name}`, timeoutMs, run: fn }));
+}
+
+/** Where an item error came from, for assertions: its code, or the error's name. */
+function codeOf(e: { error: Error }): string | undefined {
+  return (e.error as Error & { code?: string }).code;
+}
+
+/**
+ * Custom stages (`p.stage`) in the strategy under test: each reader is one call of the stage function that
+ * reads its input stream where the strategy runs it (a worker, for isolated strategies).
+ */
+function customStageCases(strategy: Strategy, run: <S>(p: Pipeline<S>, o: RunOptions<S>) => Promise<RunResult>): Array<[string, () => Promise<void>]> {
+  const cases: Array<[string, () => Promise<void>]> = [
+    [
+      'runs a custom stage: its readers read the input stream where the strategy runs them, and their emits reach downstream',
+      async () => {
+        const r = await run(customPipeline, { state: state({ count: 40, delays: [2] }) });
+        assert.equal(r.status, 'completed');
+        assert.deepEqual(
+          sorted(r.collected.out),
+          range(40, (i) => i * 3),
+        );
+        const reads = r.collected.read as Array<{ n: number; workerId: number | null }>;
+        assert.deepEqual(
+          reads.map((x) => x.n).sort((a, b) => a - b),
+          range(40),
+          'every item read once',
+        );
+        if (strategy.isolated)
+          assert.ok(
+            reads.every((x) => typeof x.workerId === 'number'),
+            'read inside a worker (ctx.workerId is set)',
+          );
+        const summary = r.collected.summary as Array<{ read: number }>;
+        assert.equal(summary.length, 2, 'both readers ran to the end of their input and routed a summary with out.to()');
+        assert.equal(
+          summary.reduce((a, s) => a + s.read, 0),
+          40,
+        );
+        assert.deepEqual(r.collected.ended, [{ aborted: false }, { aborted: false }]);
+        assert.deepEqual(r.errors, []);
+        const s = r.stats.stages.custom!;
+        assert.equal(s.in, 40);
+        assert.equal(s.done, 40);
+        assert.equal(s.out, 42);
+        assertAccounting(r);
+      },
+    ],
+    [
+      'a custom stage that throws fails the item it held, naming the stage; the other reader goes on',
+      async () => {
+        const r = await run(customPipeline, { state: state({ count: 30, failOn: [7], delays: [1] }) });
+        assert.equal(r.status, 'completed');
+        const items = r.errors.filter((e) => e.kind === 'item');
+        assert.equal(items.length, 1, `one error: ${items.map((e) => e.message).join('; ')}`);
+        assert.equal(items[0]!.stage, 'custom');
+        assert.equal(items[0]!.input, 7, 'the error carries the item the reader held');
+        assert.equal(items[0]!.error.name, 'RangeError');
+        assert.match(items[0]!.message, /conformance failure on 7/);
+        assert.deepEqual(
+          sorted(r.collected.out),
+          range(30)
+            .filter((i) => i !== 7)
+            .map((i) => i * 3),
+          'what the failed reader had not read went to the other one',
+        );
+        assert.equal((r.collected.summary ?? []).length, 1);
+        const s = r.stats.stages.custom!;
+        assert.equal(s.failed, 1);
+        assert.equal(s.done, 29);
+        assertAccounting(r);
+      },
+    ],
+    [
+      'cancels a custom stage: its input stream ends and ctx.signal aborts where it runs, nothing hangs',
+      async () => {
+        const controller = new AbortController();
+        const started = Date.now();
+        let timer: NodeJS.Timeout | undefined;
+        const r = await run(customPipeline, {
+          state: state({ count: 1_000_000, delays: [20] }),
+          signal: controller.signal,
+          graceMs: 5000,
+          progressIntervalMs: 20,
+          progress: (e) => {
+            // Once items flow through the readers: they run in their workers, not starting up.
+            if (timer === undefined && (e.stages.custom?.done ?? 0) > 0) timer = setTimeout(() => controller.abort(), 100);
+          },
+        });
+        clearTimeout(timer);
+        assert.equal(r.status, 'cancelled');
+        assert.deepEqual(r.collected.events, ['afterRun']);
+        assert.ok((r.collected.out ?? []).length > 0, 'items flowed before the signal');
+        assert.ok(Date.now() - started < 20_000, 'cancellation did not hang');
+        assert.deepEqual(
+          r.collected.ended,
+          [{ aborted: true }, { aborted: true }],
+          'each reader saw its input end and ctx.signal aborted, and its collect was kept',
+        );
+        assert.equal(r.errors.filter((e) => e.kind === 'item').length, 0, 'cancelled items are not errors');
+        assert.ok(r.stats.stages.custom!.cancelled > 0, 'the items queued when it stopped count as cancelled');
+        assertAccounting(r);
+      },
+    ],
+    [
+      'holds backpressure through a custom stage: the producer stays within the queues and the window',
+      async () => {
+        const r = await run(customBackpressurePipeline, { state: state({ count: 60, delays: [5] }) });
+        assert.equal(r.status, 'completed');
+        assert.equal(r.stats.stages.custom!.done, 60);
+        const lag = Math.max(...(r.collected.lag as number[]));
+        // Queues of 4 and 4 (each plus a waiting emitter), one item held and, in a worker, STREAM_WINDOW (4)
+        // sent ahead: far less than the 60 an unbounded reader reaches.
+        assert.ok(lag <= 20, `producer ran ${lag} items ahead of the sink`);
+      },
+    ],
+  ];
+  if (strategy.isolated) {
+    cases.push([
+      'a worker that dies under a custom stage fails the item its reader held, naming the stage, and the run ends',
+      async () => {
+        const r = await run(customOneReaderPipeline, { state: state({ count: 10, exitOn: 3 }) });
+        assert.equal(r.status, 'completed');
+        const died = r.errors.filter((e) => codeOf(e) === 'ERR_MINIGUN_WORKER_DIED');
+        assert.equal(died.length, 1, `one worker death: ${r.errors.map((e) => e.message).join('; ')}`);
+        assert.equal(died[0]!.stage, 'custom');
+        assert.equal(died[0]!.input, 3, 'the item the reader held');
+        assert.match(died[0]!.message, /"custom"/);
+        assert.match(died[0]!.message, /7/, 'the exit code is in the message');
+        // Its only reader is gone: what it had not read fails clearly instead of waiting for nobody.
+        for (const e of r.errors.filter((x) => x !== died[0])) {
+          assert.equal(e.stage, 'custom');
+          assert.equal(codeOf(e), 'ERR_MINIGUN_STAGE_CLOSED');
+        }
+        assert.deepEqual(sorted(r.collected.out), [0, 3, 6]);
+        const s = r.stats.stages.custom!;
+        assert.equal(s.done, 3);
+        assert.equal(s.failed, 7);
+        assertAccounting(r);
+      },
+    ]);
+  }
+  return cases;
 }
 
 /** Runs every case and reports; for scripts and runners without per-case wiring. */

@@ -42,6 +42,8 @@ export interface ConformanceState {
   checkSignal?: boolean;
   /** The producer of the collect fixture collects a value that cannot cross (made where it runs). */
   collectUncloneable?: boolean;
+  /** The custom stage under test ends its worker (process.exit) when it reads this input. */
+  exitOn?: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -214,6 +216,66 @@ export const graceCollectPipeline = pipeline<ConformanceState>('conformance-grac
     ctx.collect('kept', n);
   });
   p.afterRun((ctx) => ctx.collect('events', 'afterRun'));
+});
+
+/**
+ * A custom stage under test (`p.stage`, two readers sharing its input stream) between an inline producer and
+ * sink. Each reader delays and multiplies what it reads (throwing on `failOn`, ending its worker on
+ * `exitOn`), collects what it read and where, and once its input ends collects whether ctx.signal aborted and
+ * sends a summary with out.to().
+ */
+const defineCustom =
+  (concurrency: number) =>
+  (p: PipelineBuilder<ConformanceState>): void => {
+    produce(p);
+    p.stage('custom', target({ concurrency }), async (input, out, ctx) => {
+      let read = 0;
+      for await (const n of input as AsyncIterable<number>) {
+        const { delays, failOn, factor } = ctx.state;
+        if (failOn.includes(n)) throw new RangeError(`conformance failure on ${n}`);
+        if (ctx.state.exitOn === n) {
+          await sleep(50); // lets the report that it took n reach the parent first
+          process.exit(7);
+        }
+        if (delays.length > 0) await sleep(delays[n % delays.length]!);
+        read++;
+        ctx.collect('read', { n, workerId: ctx.workerId ?? null });
+        try {
+          await out.emit(n * factor);
+        } catch (error) {
+          // Refused because the run was cancelled: leave the loop (its input has ended anyway).
+          if (!ctx.signal.aborted) throw error;
+          break;
+        }
+      }
+      ctx.collect('ended', { aborted: ctx.signal.aborted });
+      await out.to('summary').emit({ read });
+    });
+    p.consumer('sink', (n: number, _out, ctx) => {
+      ctx.collect('out', n);
+    });
+    p.consumer('summary', { from: [] }, (s: { read: number }, _out, ctx) => {
+      ctx.collect('summary', s);
+    });
+    p.afterRun((ctx) => ctx.collect('events', 'afterRun'));
+  };
+export const customPipeline = pipeline<ConformanceState>('conformance-custom', { module }, defineCustom(2));
+/** The same with one reader. */
+export const customOneReaderPipeline = pipeline<ConformanceState>('conformance-custom-one', { module }, defineCustom(1));
+
+/** A slow custom stage under test (one reader) behind a small queue: the producer may not run far ahead. */
+export const customBackpressurePipeline = pipeline<ConformanceState>('conformance-custom-backpressure', { module }, (p) => {
+  produce(p);
+  p.stage('custom', target({ queueSize: 4 }), async (input, out, ctx) => {
+    for await (const n of input as AsyncIterable<number>) {
+      await sleep(ctx.state.delays[0] ?? 5);
+      await out.emit(n);
+    }
+  });
+  p.consumer('sink', { queueSize: 4 }, (_n: number, _out, ctx) => {
+    ctx.collect('lag', ctx.state.emitted - ctx.state.received);
+    ctx.state.received++;
+  });
 });
 
 /**

@@ -44,7 +44,16 @@ export type ParentMessage =
   | { readonly t: 'produce'; readonly id: number }
   /** Flow control for producers: the parent accepted `n` more emissions. */
   | { readonly t: 'credit'; readonly id: number; readonly n: number }
-  /** The run was cancelled: abort ctx.signal in the worker. */
+  /**
+   * Run one reader of a custom stage: its input stream is the `item`s sent with this id, until `end`;
+   * answered by `read`s and `emission`s, then `streamed`.
+   */
+  | { readonly t: 'stream'; readonly id: number }
+  /** The next item of a reader's input stream (at most `STREAM_WINDOW` sent ahead of what it has read). */
+  | { readonly t: 'item'; readonly id: number; readonly item: unknown }
+  /** A reader's input stream has ended. */
+  | { readonly t: 'end'; readonly id: number }
+  /** The run was cancelled: abort ctx.signal in the worker (and end the input of its readers). */
   | { readonly t: 'cancel' }
   | { readonly t: 'shutdown' };
 
@@ -57,8 +66,22 @@ export type WorkerMessage =
   | { readonly t: 'results'; readonly id: number; readonly outcomes: InputOutcome[]; readonly rss?: number }
   | { readonly t: 'emission'; readonly id: number; readonly emission: Emission }
   | { readonly t: 'produced'; readonly id: number; readonly error?: SerializedError }
+  /**
+   * What a reader's stage function did with its input, in order with its emissions: `released`, it is done
+   * with the item it held (it asked for the next one); `took`, it took the oldest item sent to it.
+   */
+  | { readonly t: 'read'; readonly id: number; readonly released: boolean; readonly took: boolean }
+  /** The reader's stage function returned (or threw: `error`; the item it held, if any, failed with it). */
+  | { readonly t: 'streamed'; readonly id: number; readonly error?: SerializedError }
   /** The worker cannot run the stage at all (module, pipeline or stage not found, state unusable). */
   | { readonly t: 'fatal'; readonly error: SerializedError };
 
-/** How many producer emissions may be in flight before the worker waits for credit. */
+/** How many producer (or custom stage) emissions may be in flight before the worker waits for credit. */
 export const PRODUCER_WINDOW = 64;
+
+/**
+ * How many items of a custom stage's input may be sent to a worker ahead of what its stage function has
+ * taken: enough to hide the round trip, few enough that a slow reader holds its upstream back (and that
+ * little goes back to the queue when a worker dies).
+ */
+export const STREAM_WINDOW = 4;

@@ -6,6 +6,7 @@
  */
 import type { ParentMessage, WorkerMessage } from './protocol.js';
 import { serializeError } from './serialize-error.js';
+import { StreamInbox } from './stream-flow.js';
 import { currentThreadId, rememberThreadId } from './thread-id.js';
 import { WorkerRuntime, type PreparedStage } from './worker-runtime.js';
 
@@ -38,6 +39,8 @@ export function serveWorker(channel: WorkerChannel): void {
   let runtime: Promise<WorkerRuntime> | undefined;
   // Messages are handled one after another, in arrival order.
   let queue: Promise<void> = Promise.resolve();
+  /** The input streams of custom stage readers, by request id. */
+  const streams = new Map<number, StreamInbox>();
   const fatal = (error: unknown): void => channel.send({ t: 'fatal', error: serializeError(error) });
 
   const handle = async (m: ParentMessage): Promise<void> => {
@@ -84,6 +87,29 @@ export function serveWorker(channel: WorkerChannel): void {
           );
         return;
       }
+      case 'stream': {
+        const rt = await runtime!;
+        const inbox = streams.get(m.id)!;
+        // Runs alongside later messages (credit), so it is not awaited in the queue.
+        void rt
+          .stream(
+            inbox,
+            (emission) => channel.send({ t: 'emission', id: m.id, emission }),
+            (released, took) => channel.send({ t: 'read', id: m.id, released, took }),
+          )
+          .then(
+            () => channel.send({ t: 'streamed', id: m.id }),
+            (error: unknown) => channel.send({ t: 'streamed', id: m.id, error: serializeError(error) }),
+          )
+          .finally(() => streams.delete(m.id));
+        return;
+      }
+      case 'item':
+        streams.get(m.id)?.push(m.item);
+        return;
+      case 'end':
+        streams.get(m.id)?.end();
+        return;
       case 'credit':
         (await runtime!).grant(m.n);
         return;
@@ -99,8 +125,10 @@ export function serveWorker(channel: WorkerChannel): void {
     }
   };
   channel.onMessage((m) => {
-    // credit and cancel must not wait behind a running input or producer
-    if (m.t === 'credit' || m.t === 'cancel') void handle(m).catch(fatal);
+    // A reader's input stream exists from its first message on: its items may come before it starts.
+    if (m.t === 'stream') streams.set(m.id, new StreamInbox());
+    // credit, cancel and a reader's items must not wait behind a running input, producer or setup
+    if (m.t === 'credit' || m.t === 'cancel' || m.t === 'item' || m.t === 'end') void handle(m).catch(fatal);
     else queue = queue.then(() => handle(m)).catch(fatal);
   });
 }

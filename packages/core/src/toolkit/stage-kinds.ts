@@ -1,6 +1,6 @@
 /**
- * Which stage kinds a strategy that runs one input at a time in workers can take. A custom stage
- * (`p.stage`) reads its whole input stream, which no worker protocol carries: refuse it before the run.
+ * Which stage kinds a strategy can take. A custom stage (`p.stage`) reads its whole input stream: a
+ * strategy whose executor has no `stream()` (see `StreamPump`) refuses it before the run with this.
  */
 import { ErrorCodes, MinigunError } from '../errors.js';
 import type { StageInfo } from '../strategy/strategy.js';

@@ -16,6 +16,7 @@ import { markMinigunWorker } from './in-worker.js';
 import { currentThreadId } from './thread-id.js';
 import type { HookReport, InputOutcome, WorkerSetup } from './protocol.js';
 import { CreditWindow } from './producer-flow.js';
+import type { StreamInbox } from './stream-flow.js';
 import { serializeError } from './serialize-error.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
@@ -34,6 +35,8 @@ export class WorkerRuntime {
   private readonly controller = new AbortController();
   /** Producer flow control: emissions in flight to the parent. */
   private readonly window = new CreditWindow();
+  /** The input streams of the custom stage readers running here. */
+  private readonly inboxes = new Set<StreamInbox>();
   /** The worker half of the stage's transport, when it has one (loaded once, on first use). */
   private writer?: Promise<TransportWriter>;
 
@@ -172,6 +175,64 @@ export class WorkerRuntime {
    * rejects with `ERR_MINIGUN_CANCELLED`, which ends the producer's loop.
    */
   async produce(send: (e: Emission) => void): Promise<void> {
+    const { emit, ctx, check } = this.streaming(send);
+    const result = await (this.stage.fn as AnyFn)(this.output(emit), ctx);
+    if (result !== null && typeof result === 'object') {
+      if (Symbol.asyncIterator in result) for await (const item of result as AsyncIterable<unknown>) await emit({ kind: 'emit', item });
+      else if (Symbol.iterator in result) for (const item of result as Iterable<unknown>) await emit({ kind: 'emit', item });
+    }
+    check();
+  }
+
+  /**
+   * Runs one reader of a custom stage: the stage function reads `inbox` as its input stream. `read` reports,
+   * in order with the emissions sent through `send`, when the function releases the item it held (it asks
+   * for the next one) and when it takes one; the parent settles the items from these. `return()` on the
+   * stream (a `for await` left by `break` or a throw) releases nothing: the held item is done if the function
+   * then returns, failed if it throws. Emissions and collects flow as for a producer (credit, cancellation).
+   */
+  async stream(inbox: StreamInbox, send: (e: Emission) => void, read: (released: boolean, took: boolean) => void): Promise<void> {
+    this.inboxes.add(inbox);
+    if (this.controller.signal.aborted) inbox.close();
+    try {
+      const { emit, ctx, check } = this.streaming(send, true);
+      let holding = false;
+      const iterator: AsyncIterator<unknown> = {
+        next: () => {
+          const released = holding;
+          holding = false;
+          const r = inbox.take();
+          if (!(r instanceof Promise)) {
+            holding = r.done !== true;
+            if (released || holding) read(released, holding);
+            return Promise.resolve(r);
+          }
+          if (released) read(true, false);
+          return r.then((later) => {
+            if (later.done !== true) {
+              holding = true;
+              read(false, true);
+            }
+            return later;
+          });
+        },
+        return: () => Promise.resolve({ done: true, value: undefined }),
+      };
+      const input: AsyncIterable<unknown> = { [Symbol.asyncIterator]: () => iterator };
+      await (this.stage.fn as AnyFn)(input, this.output(emit), ctx);
+      check();
+    } finally {
+      this.inboxes.delete(inbox);
+    }
+  }
+
+  /**
+   * The emitter and ctx of a stage that streams its emissions to the parent (a producer, a custom stage):
+   * each emission waits for credit. `check()` throws the first collect that could not be sent.
+   * `keepCollects`: once the run is cancelled, collects are still sent (without credit), as the results of a
+   * reader that finishes in the grace period are kept; a producer's are refused instead.
+   */
+  private streaming(send: (e: Emission) => void, keepCollects = false): { emit: (e: Emission) => Promise<void>; ctx: RunContext; check: () => void } {
     let failure: { error: unknown } | undefined;
     const emit = async (e: Emission): Promise<void> => {
       if (failure !== undefined) throw failure.error;
@@ -188,17 +249,22 @@ export class WorkerRuntime {
         failure ??= { error };
         throw error;
       }
-      // Only a cancelled run refuses it, and then the producer ends as cancelled: record why.
+      if (keepCollects && this.controller.signal.aborted) {
+        send(e);
+        return;
+      }
+      // Only a cancelled run refuses it, and then the stage ends as cancelled: record why.
       emit(e).catch((error: unknown) => {
         failure ??= { error };
       });
     });
-    const result = await (this.stage.fn as AnyFn)(this.output(emit), ctx);
-    if (result !== null && typeof result === 'object') {
-      if (Symbol.asyncIterator in result) for await (const item of result as AsyncIterable<unknown>) await emit({ kind: 'emit', item });
-      else if (Symbol.iterator in result) for (const item of result as Iterable<unknown>) await emit({ kind: 'emit', item });
-    }
-    if (failure !== undefined) throw failure.error;
+    return {
+      emit,
+      ctx,
+      check: () => {
+        if (failure !== undefined) throw failure.error;
+      },
+    };
   }
 
   /** The parent accepted `n` more producer emissions. */
@@ -212,8 +278,9 @@ export class WorkerRuntime {
     if (this.writer !== undefined) await (await this.writer.catch(() => undefined))?.close?.();
   }
 
-  /** The run was cancelled (or aborted): ctx.signal aborts, and a producer's emits reject from now on. */
+  /** The run was cancelled (or aborted): ctx.signal aborts, a producer's emits reject from now on, and readers' input streams end. */
   cancel(): void {
+    for (const inbox of this.inboxes) inbox.close();
     const { pipeline, stage } = this.where;
     this.controller.abort(new MinigunError(ErrorCodes.CANCELLED, `Run of pipeline "${pipeline}" was cancelled.`, { pipeline, stage }));
     this.window.close(
