@@ -252,7 +252,7 @@ export class BullmqExecutor implements StageExecutor {
         const job = this.sent.get(m.job);
         if (job === undefined) return; // already settled (failed by the watchdog, or cancelled): ignored
         this.sent.delete(m.job);
-        this.queue.settle(job.chunk, m.outcomes, performance.now() - job.sentAt, (o) => emissionsOf(this.host, o));
+        this.queue.settle(job.chunk, m.outcomes, m.ms ?? performance.now() - job.sentAt, (o) => emissionsOf(this.host, o));
         this.dispatch();
         return;
       }

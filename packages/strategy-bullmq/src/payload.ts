@@ -24,8 +24,11 @@ export interface JobData {
 export type InboxMessage =
   /** A worker took a job: who, for errors if it dies. */
   | { readonly t: 'started'; readonly job: string; readonly host: string; readonly pid: number }
-  /** A job's outcomes, one per input, in order. */
-  | { readonly t: 'done'; readonly job: string; readonly outcomes: import('@minigun/core/toolkit').InputOutcome[] }
+  /**
+   * A job's outcomes, one per input, in order. `ms`: how long the inputs took in the worker, which is what
+   * chunking sizes jobs by (the round trip through Redis is the cost chunking spreads).
+   */
+  | { readonly t: 'done'; readonly job: string; readonly outcomes: import('@minigun/core/toolkit').InputOutcome[]; readonly ms?: number }
   /** A worker joined the run and ran afterFork. */
   | { readonly t: 'ready'; readonly workerId: number; readonly host: string; readonly pid: number; readonly hooks: import('@minigun/core/toolkit').HookReport };
 

@@ -104,6 +104,8 @@ export async function serveStages(options: ServeOptions): Promise<WorkerService>
 /** One stage queue served by this process. */
 class StageService {
   private readonly runs = new Map<string, Promise<WorkerRuntime | undefined>>();
+  /** Runs cancelled while this worker serves them: the inputs of their jobs not yet started are not run. */
+  private readonly cancelled = new Set<string>();
   private worker!: Worker;
   private heartbeat!: NodeJS.Timeout;
   private readonly member = `${HOST}:${process.pid}`;
@@ -156,8 +158,10 @@ class StageService {
   }
 
   event(kind: 'cancel' | 'end', run: string): void {
+    this.cancelled.delete(run);
     const rt = this.runs.get(run);
     if (rt === undefined) return;
+    if (kind === 'cancel') this.cancelled.add(run);
     if (kind === 'end') this.runs.delete(run);
     void rt.then(
       async (r) => {
@@ -208,8 +212,19 @@ class StageService {
     }
     if (rt === undefined) return; // the run is over (or its parent is gone): drop the job
     await push({ t: 'started', job: id, host: HOST, pid: process.pid });
-    const outcomes = await rt.runInputs(inputs);
-    await push({ t: 'done', job: id, outcomes: outcomes.map((o) => this.bounded(o)) });
+    const started = performance.now();
+    // One by one, so that once the run is cancelled the rest of the job is not started.
+    const outcomes: InputOutcome[] = [];
+    for (const input of inputs) {
+      if (this.cancelled.has(run)) outcomes.push({ ok: false, error: serializeError(this.cancelledError(run)) });
+      else outcomes.push(...(await rt.runInputs([input])));
+    }
+    await push({ t: 'done', job: id, outcomes: outcomes.map((o) => this.bounded(o)), ms: performance.now() - started });
+  }
+
+  private cancelledError(run: string): Error {
+    const { pipeline, stage } = this.served;
+    return new MinigunError(ErrorCodes.CANCELLED, `Run ${run} of pipeline "${pipeline}" was cancelled before this input started.`, { pipeline, stage });
   }
 
   /** An outcome too big to send back fails its input instead (with what to do). */
