@@ -175,9 +175,15 @@ export class BullmqExecutor implements StageExecutor {
     }
     try {
       await this.client.publish(eventsChannel(this.options.prefix), JSON.stringify({ t: 'end', run: this.run }));
-      const locked = await this.removeJobs(leftover.map((j) => j.id));
       await this.local?.stop(mode === 'force' ? Math.min(1000, this.options.exitGraceMs) : this.options.exitGraceMs);
-      // Jobs still locked were held by workers; local ones are gone now, so nobody will finish them.
+      // Every job of the run still in Redis: not only those unsettled, also those whose outcome arrived but
+      // whose worker died before BullMQ finished them. A job whose lock has expired (its worker is gone) is
+      // removed; one still locked is held by a worker, which removes it when it finishes (removeOnComplete) —
+      // unless it was a local worker, stopped by now: then nobody will, and its lock is released here.
+      const mine = (await this.jobs.getRanges(['active', 'wait', 'prioritized', 'delayed', 'completed', 'failed'], 0, -1)).filter((id) =>
+        id.startsWith(`${this.run}.`),
+      );
+      const locked = await this.removeJobs([...new Set(mine)]);
       if (this.local !== undefined && locked.length > 0) {
         for (const id of locked) await this.client.del(`${this.jobs.toKey(id)}:lock`);
         await this.removeJobs(locked);
