@@ -136,6 +136,37 @@ describe('bullmq faults', () => {
     }
   }, 90_000);
 
+  it('a worker stopped with SIGTERM finishes its active jobs and exits 0; nothing is lost or retried', async () => {
+    const module = fixture('faults.mjs');
+    const workers = [await startWorker(module, redis.url, ['--pipeline', 'bullmq-faults-no-retry', '--stages', 'work', '--concurrency', '2'])];
+    workers.push(await startWorker(module, redis.url, ['--pipeline', 'bullmq-faults-no-retry', '--stages', 'work', '--concurrency', '2']));
+    try {
+      const dir = tempDir();
+      let stopped: Promise<number | null> | undefined;
+      const r = await faultsNoRetry.run({
+        state: { count: 16, dir, delayMs: 400 },
+        registry: registry({ connection: redis.url }),
+        progressIntervalMs: 50,
+        progress: (e) => {
+          if (stopped === undefined && (e.stages.sink?.done ?? 0) >= 2) {
+            const victim = workers[0]!.child;
+            stopped = new Promise((resolve) => victim.once('exit', (code) => resolve(code)));
+            victim.kill('SIGTERM');
+          }
+        },
+      });
+      expect(stopped).toBeDefined();
+      expect(await stopped).toBe(0);
+      expect(r.status).toBe('completed');
+      expect(itemErrors(r)).toEqual([]);
+      expect(sorted(r.collected.out)).toEqual(range(16));
+      expect(r.stats.stages.work!.retried).toBe(0);
+      assertAccounting(r);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+    }
+  }, 90_000);
+
   it('fails the run before it starts when Redis is unreachable, with the URL without its password', async () => {
     const r = await faults.run({ state: { count: 3, dir: tempDir() }, registry: registry({ connection: 'redis://:s3cret@127.0.0.1:1/0' }) });
     expect(r.status).toBe('failed');
