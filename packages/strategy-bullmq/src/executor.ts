@@ -173,26 +173,36 @@ export class BullmqExecutor implements StageExecutor {
       await this.shutdownClients();
       return;
     }
+    // Commands wait while Redis is unreachable (BullMQ's connections retry forever): a Redis that went away
+    // at the very end must not hang the run's end, so the clean-up gets redisLostMs (and the stop grace).
+    let timer: NodeJS.Timeout | undefined;
+    const limit = this.options.redisLostMs + this.options.exitGraceMs;
     try {
-      await this.client.publish(eventsChannel(this.options.prefix), JSON.stringify({ t: 'end', run: this.run }));
-      await this.local?.stop(mode === 'force' ? Math.min(1000, this.options.exitGraceMs) : this.options.exitGraceMs);
-      // Every job of the run still in Redis: not only those unsettled, also those whose outcome arrived but
-      // whose worker died before BullMQ finished them. A job whose lock has expired (its worker is gone) is
-      // removed; one still locked is held by a worker, which removes it when it finishes (removeOnComplete) —
-      // unless it was a local worker, stopped by now: then nobody will, and its lock is released here.
-      const mine = (await this.jobs.getRanges(['active', 'wait', 'prioritized', 'delayed', 'completed', 'failed'], 0, -1)).filter((id) =>
-        id.startsWith(`${this.run}.`),
-      );
-      const locked = await this.removeJobs([...new Set(mine)]);
-      if (this.local !== undefined && locked.length > 0) {
-        for (const id of locked) await this.client.del(`${this.jobs.toKey(id)}:lock`);
-        await this.removeJobs(locked);
-      }
-      await this.client.del(this.keys.setup, this.keys.inbox, this.keys.workers);
+      await Promise.race([this.cleanUp(mode), new Promise<void>((resolve) => (timer = setTimeout(resolve, limit)))]);
     } finally {
+      clearTimeout(timer);
       await this.local?.stop(0);
       await this.shutdownClients();
     }
+  }
+
+  /** Ends the run in Redis: workers hear of it, local workers stop, and no key of the run is left. */
+  private async cleanUp(mode: 'graceful' | 'force'): Promise<void> {
+    await this.client.publish(eventsChannel(this.options.prefix), JSON.stringify({ t: 'end', run: this.run }));
+    await this.local?.stop(mode === 'force' ? Math.min(1000, this.options.exitGraceMs) : this.options.exitGraceMs);
+    // Every job of the run still in Redis: not only those unsettled, also those whose outcome arrived but
+    // whose worker died before BullMQ finished them. A job whose lock has expired (its worker is gone) is
+    // removed; one still locked is held by a worker, which removes it when it finishes (removeOnComplete) —
+    // unless it was a local worker, stopped by now: then nobody will, and its lock is released here.
+    const mine = (await this.jobs.getRanges(['active', 'wait', 'prioritized', 'delayed', 'completed', 'failed'], 0, -1)).filter((id) =>
+      id.startsWith(`${this.run}.`),
+    );
+    const locked = await this.removeJobs([...new Set(mine)]);
+    if (this.local !== undefined && locked.length > 0) {
+      for (const id of locked) await this.client.del(`${this.jobs.toKey(id)}:lock`);
+      await this.removeJobs(locked);
+    }
+    await this.client.del(this.keys.setup, this.keys.inbox, this.keys.workers);
   }
 
   private get where(): { pipeline: string; stage: string } {
