@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faults, faultsNoRetry } from './fixtures/faults.mjs';
 import { startRedis, type RedisServer } from './redis-server.js';
@@ -166,6 +167,37 @@ describe('bullmq faults', () => {
       await Promise.all(workers.map((w) => w.stop()));
     }
   }, 90_000);
+
+  it("keeps the jobs waiting or active in Redis within the stage's concurrency (plus jobs finishing)", async () => {
+    const probe = new Redis(redis.url);
+    let most = 0;
+    let mostWaiting = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        // One atomic read of both lists (a job moving from one to the other is counted once).
+        const replies = (await probe.multi().llen('minigun:bullmq-faults~work:wait').llen('minigun:bullmq-faults~work:active').exec()) ?? [];
+        const [wait, active] = replies.map((r) => Number(r[1]));
+        most = Math.max(most, wait! + active!);
+        mostWaiting = Math.max(mostWaiting, wait!);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    try {
+      const r = await faults.run({ state: { count: 120, dir: tempDir(), delayMs: 10 }, registry: registry({ connection: redis.url, localWorkers: 2 }) });
+      expect(sorted(r.collected.out)).toEqual(range(120));
+      assertAccounting(r);
+    } finally {
+      sampling = false;
+      await sampler;
+      probe.disconnect();
+    }
+    expect(most).toBeGreaterThan(0);
+    // At most 4 (the concurrency) jobs without an outcome; a job whose outcome has arrived may still be
+    // active for the moment BullMQ takes to complete and remove it: one per worker slot (2 workers × 2).
+    expect(mostWaiting).toBeLessThanOrEqual(4);
+    expect(most).toBeLessThanOrEqual(4 + 4);
+  }, 60_000);
 
   it('fails the run before it starts when Redis is unreachable, with the URL without its password', async () => {
     const r = await faults.run({ state: { count: 3, dir: tempDir() }, registry: registry({ connection: 'redis://:s3cret@127.0.0.1:1/0' }) });
