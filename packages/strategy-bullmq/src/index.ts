@@ -16,8 +16,12 @@ export type { RedisConnection } from './connection.js';
 export { serveStages, type ServeOptions, type ServedStage, type WorkerService } from './worker.js';
 
 export interface BullmqStrategyOptions {
-  /** Redis: a URL (`redis://user:pass@host:6379/0`, `rediss://` for TLS) or ioredis options. Required. */
-  connection: RedisConnection;
+  /**
+   * Redis: a URL (`redis://user:pass@host:6379/0`, `rediss://` for TLS) or ioredis options. Default: the
+   * environment's MINIGUN_REDIS_URL, else `redis://127.0.0.1:6379` (so that `minigun run --use
+   * @minigun/strategy-bullmq` works with the URL in the environment).
+   */
+  connection?: RedisConnection;
   /** Prefix of every key in Redis (BullMQ's and Minigun's). Workers must use the same. Default `'minigun'`. */
   prefix?: string;
   /**
@@ -78,11 +82,9 @@ function validate(stage: StageInfo): void {
 }
 
 /** The `bullmq` strategy. */
-export function bullmqStrategy(options: BullmqStrategyOptions): Strategy {
+export function bullmqStrategy(options: BullmqStrategyOptions = {}): Strategy {
   checkFactoryOptions('bullmqStrategy()', options, RULES);
-  if (options?.connection === undefined) {
-    throw new MinigunError(ErrorCodes.INVALID_OPTION, 'bullmqStrategy() needs a connection: bullmqStrategy({ connection: "redis://127.0.0.1:6379" }).');
-  }
+  const connection = options.connection ?? process.env.MINIGUN_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const maxChunk = options.maxChunk ?? 64;
   return {
     name: 'bullmq',
@@ -92,7 +94,7 @@ export function bullmqStrategy(options: BullmqStrategyOptions): Strategy {
     slots: (stage) => (maxChunk === 1 ? stage.options.concurrency : stage.options.concurrency * maxChunk),
     createExecutor: (host) =>
       BullmqExecutor.open(host, {
-        connection: options.connection,
+        connection,
         prefix: options.prefix ?? 'minigun',
         maxChunk,
         localWorkers: options.localWorkers ?? 0,
@@ -108,6 +110,6 @@ export function bullmqStrategy(options: BullmqStrategyOptions): Strategy {
 }
 
 /** The plugin, for `registry.use(bullmqStrategies({ connection }))`. */
-export function bullmqStrategies(options: BullmqStrategyOptions): MinigunPlugin {
+export function bullmqStrategies(options: BullmqStrategyOptions = {}): MinigunPlugin {
   return { name: '@minigun/strategy-bullmq', strategies: [bullmqStrategy(options)] };
 }

@@ -5,4 +5,4 @@
 import { defaultRegistry } from '@minigun/core';
 import { bullmqStrategies } from './index.js';
 
-defaultRegistry.use(bullmqStrategies({ connection: process.env.MINIGUN_REDIS_URL ?? 'redis://127.0.0.1:6379' }));
+defaultRegistry.use(bullmqStrategies());

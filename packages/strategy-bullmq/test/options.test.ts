@@ -13,8 +13,9 @@ const codeOf = (fn: () => unknown): unknown => {
 };
 
 describe('bullmqStrategies() options', () => {
-  it('needs a connection, and refuses unknown or malformed options with ERR_MINIGUN_INVALID_OPTION', () => {
-    expect(codeOf(() => bullmqStrategies({} as never))).toBe('ERR_MINIGUN_INVALID_OPTION');
+  it('refuses unknown or malformed options with ERR_MINIGUN_INVALID_OPTION; the connection has a default', () => {
+    expect(bullmqStrategies().strategies?.[0]?.name).toBe('bullmq');
+    expect(codeOf(() => bullmqStrategies({ connection: 42 } as never))).toBe('ERR_MINIGUN_INVALID_OPTION');
     expect(codeOf(() => bullmqStrategies({ connection: 'redis://127.0.0.1:6379', prefix: 'a:b' }))).toBe('ERR_MINIGUN_INVALID_OPTION');
     expect(codeOf(() => bullmqStrategies({ connection: 'redis://127.0.0.1:6379', localWorkers: -1 }))).toBe('ERR_MINIGUN_INVALID_OPTION');
     expect(codeOf(() => bullmqStrategies({ connection: 'redis://127.0.0.1:6379', maxChunk: 0 }))).toBe('ERR_MINIGUN_INVALID_OPTION');
