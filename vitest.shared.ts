@@ -20,6 +20,8 @@ export default defineConfig({
       { find: /^@minigun\/strategy-thread\/register$/, replacement: src('strategy-thread/src/register.ts') },
       { find: /^@minigun\/strategy-fork$/, replacement: src('strategy-fork/src/index.ts') },
       { find: /^@minigun\/strategy-fork\/register$/, replacement: src('strategy-fork/src/register.ts') },
+      { find: /^@minigun\/strategy-bullmq$/, replacement: src('strategy-bullmq/src/index.ts') },
+      { find: /^@minigun\/strategy-bullmq\/register$/, replacement: src('strategy-bullmq/src/register.ts') },
       { find: /^@minigun\/ipc-tempfile$/, replacement: src('ipc-tempfile/src/index.ts') },
       { find: /^@minigun\/ipc-tempfile\/register$/, replacement: src('ipc-tempfile/src/register.ts') },
     ],

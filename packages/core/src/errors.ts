@@ -44,6 +44,8 @@ export const ErrorCodes = {
   TRANSPORT: 'ERR_MINIGUN_TRANSPORT',
   /** `run()` called inside an isolated worker (a module imported by a worker must not start a run). */
   RUN_IN_WORKER: 'ERR_MINIGUN_RUN_IN_WORKER',
+  /** Redis (for the bullmq strategy) cannot be reached, was lost mid-run, or is set up unsafely (evicts keys). */
+  REDIS: 'ERR_MINIGUN_REDIS',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

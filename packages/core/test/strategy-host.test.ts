@@ -34,3 +34,30 @@ describe('StrategyHost.reportError', () => {
     assertAccounting(r);
   });
 });
+
+describe('an executor that takes a while to create', () => {
+  it('a run cancelled meanwhile counts its producer as cancelled, and the accounting holds', async () => {
+    const strategy: Strategy = {
+      name: 'slow-to-open',
+      isolated: false,
+      // Like a strategy that connects to a server first: the signal aborts before any stage starts.
+      createExecutor: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return { execute: async (a) => [{ kind: 'emit' as const, item: a.input }], close: async () => undefined };
+      },
+    };
+    const p = pipeline('slow-open', (q) => {
+      q.producer('gen', () => [1, 2, 3]);
+      q.processor('work', { strategy: 'slow-to-open' }, (n: number) => n);
+      q.consumer('sink', (n: number, _out, ctx) => ctx.collect('out', n));
+    });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const r = await p.run({ signal: controller.signal, registry: new Registry().use({ name: 'slow', strategies: [strategy] }) });
+    expect(r.status).toBe('cancelled');
+    expect(r.stats.stages.gen!.cancelled).toBe(1);
+    expect(r.stats.stages.gen!.in).toBe(1);
+    expect(r.collected.out).toBeUndefined();
+    assertAccounting(r);
+  });
+});

@@ -158,7 +158,16 @@ export class Run<S> implements IsolatedRun, OrderedRun {
       return;
     }
     for (const node of this.order) await this.hooks('before', node, [node.ctx, { stage: node.name }], 'collect');
-    if (this.stopping) return this.finished;
+    if (this.stopping) {
+      // Cancelled while the stages were being set up (an executor that connects somewhere takes a while):
+      // each producer that never started is one unfinished input, counted as cancelled like a stopped one.
+      for (const node of this.order) {
+        if (node.kind !== 'producer') continue;
+        node.counters.in++;
+        node.counters.cancelled++;
+      }
+      return this.finished;
+    }
     for (const node of this.order) {
       if (node.kind === 'producer') runProducer(this, node);
       else if (node.kind === 'stage') startCustom(this, node);

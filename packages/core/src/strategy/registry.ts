@@ -14,6 +14,7 @@ const KNOWN_PACKAGES: Record<string, string> = {
   'cow-fork': '@minigun/strategy-fork',
   'ipc-fork': '@minigun/strategy-fork',
   tempfile: '@minigun/ipc-tempfile',
+  bullmq: '@minigun/strategy-bullmq',
 };
 
 /** The name of the default transport of isolated strategies: the worker's own MessagePort / IPC channel. */

@@ -1,0 +1,143 @@
+/**
+ * bullmq strategy benchmark: `node --import tsx bench/run.ts` in packages/strategy-bullmq (after a build; it
+ * starts its own redis-server). Ratios are taken within one run, rounds interleaved, median of --runs (2).
+ *
+ *  - dispatch: 20,000 trivial inputs (n → n + 1), 2 local worker processes, 2 jobs at once. Baseline: raw
+ *    BullMQ with the same Redis: 2 worker processes (concurrency 1 each, returning n + 1) and one
+ *    Queue.addBulk of one job per input, timed until every job has completed, worker start-up included on
+ *    both sides. Also prints the jobs per input Minigun's chunking made.
+ *  - cpu: 64 × fib(30) on `bullmq` with 2 local workers against `ipc-fork` with 2 children.
+ *
+ * Exit code 1 when a run computed a wrong sum; never for slowness (the machine is shared: targets print
+ * PASS/FAIL only).
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Registry } from '@minigun/core';
+import { forkStrategies } from '@minigun/strategy-fork';
+import { bullmqStrategies } from '@minigun/strategy-bullmq';
+import { startRedis } from '../test/redis-server.ts';
+import { cpuBullmq, cpuIpc, dispatchBullmq } from './pipelines.mjs';
+
+const arg = (name: string, fallback: number): number => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const RUNS = arg('runs', 2);
+const N = arg('dispatch-n', 20_000);
+const FIB_COUNT = arg('fib-count', 64);
+const FIB_N = arg('fib-n', 30);
+
+const redis = await startRedis();
+let failed = false;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function timed(fn: () => Promise<number>, expected: number, what: string): Promise<number> {
+  const started = performance.now();
+  const sum = await fn();
+  const ms = performance.now() - started;
+  if (sum !== expected) {
+    failed = true;
+    console.error(`${what}: wrong sum ${sum}, expected ${expected}`);
+  }
+  return ms;
+}
+
+/** Jobs of the last bullmq run of `queue`: the highest job number among its latest 'added' events. */
+async function jobsOfLastRun(queue: string): Promise<number> {
+  const c = new Redis(redis.url);
+  try {
+    const events = (await c.xrevrange(`minigun:${queue}:events`, '+', '-', 'COUNT', 5000)) as Array<[string, string[]]>;
+    const ids = events.flatMap(([, fields]) => (fields[1] === 'added' ? [fields[3]!] : []));
+    const run = ids[0]?.split('.')[0];
+    return Math.max(0, ...ids.filter((id) => id.startsWith(`${run}.`)).map((id) => Number(id.split('.')[1])));
+  } finally {
+    c.disconnect();
+  }
+}
+
+async function rawBullmq(): Promise<number> {
+  const queueName = `raw-${Date.now()}`;
+  const workerFile = fileURLToPath(new URL('./raw-worker.mjs', import.meta.url));
+  const workers = [0, 1].map(() => fork(workerFile, [redis.url, queueName, 'raw', '1'], { stdio: 'inherit' }));
+  await Promise.all(workers.map((w) => new Promise((resolve) => w.once('message', resolve))));
+  const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+  const queue = new Queue(queueName, { connection, prefix: 'raw' });
+  await queue.addBulk(Array.from({ length: N }, (_, i) => ({ name: 'n', data: { n: i }, opts: { removeOnComplete: { count: N } } })));
+  for (;;) {
+    const { completed } = await queue.getJobCounts('completed');
+    if (completed >= N) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  // The same sum, from the jobs' return values.
+  let sum = 0;
+  for (let start = 0; start < N; start += 1000) for (const job of await queue.getJobs(['completed'], start, start + 999)) sum += job.returnvalue as number;
+  await Promise.all(workers.map((w) => new Promise((resolve) => (w.once('exit', resolve), w.kill('SIGTERM')))));
+  await queue.obliterate({ force: true });
+  await queue.close();
+  connection.disconnect();
+  return sum;
+}
+
+const bullmq = (): Registry => new Registry().use(bullmqStrategies({ connection: redis.url, localWorkers: 2 }));
+const ipc = (): Registry => new Registry().use(forkStrategies());
+
+const dispatchSum = (N * (N + 1)) / 2;
+const fibSum =
+  FIB_COUNT *
+  (function fib(n: number): number {
+    return n < 2 ? n : fib(n - 1) + fib(n - 2);
+  })(FIB_N);
+
+const results: Record<string, number[]> = { raw: [], minigun: [], jobs: [], cpuBullmq: [], cpuIpc: [] };
+try {
+  for (let round = 0; round < RUNS; round++) {
+    results.raw!.push(await timed(rawBullmq, dispatchSum, 'raw bullmq'));
+    results.minigun!.push(
+      await timed(
+        async () => {
+          const state = { n: N, sum: 0 };
+          const r = await dispatchBullmq.run({ state, registry: bullmq() });
+          if (r.status !== 'completed' || r.errors.length > 0) throw new Error(`dispatch run: ${r.status} ${r.errors[0]?.message}`);
+          return state.sum;
+        },
+        dispatchSum,
+        'minigun bullmq dispatch',
+      ),
+    );
+    results.jobs!.push(await jobsOfLastRun('bench-dispatch-bullmq~work'));
+    for (const [key, p, registry] of [
+      ['cpuBullmq', cpuBullmq, bullmq],
+      ['cpuIpc', cpuIpc, ipc],
+    ] as const) {
+      results[key]!.push(
+        await timed(
+          async () => {
+            const state = { count: FIB_COUNT, fibN: FIB_N, sum: 0 };
+            const r = await p.run({ state, registry: registry() });
+            if (r.status !== 'completed' || r.errors.length > 0) throw new Error(`cpu run: ${r.status} ${r.errors[0]?.message}`);
+            return state.sum;
+          },
+          fibSum,
+          key,
+        ),
+      );
+    }
+    console.error(`round ${round + 1}/${RUNS} done`);
+  }
+  const raw = median(results.raw!);
+  const mg = median(results.minigun!);
+  const jobs = median(results.jobs!);
+  const cb = median(results.cpuBullmq!);
+  const ci = median(results.cpuIpc!);
+  console.log(`| workload | Minigun bullmq | baseline | ratio (baseline ÷ Minigun: above 1 = Minigun faster) | target |`);
+  console.log(`|---|---|---|---|---|`);
+  console.log(
+    `| dispatch: ${N} trivial inputs, 2 local workers | ${mg.toFixed(0)} ms (${jobs} jobs, ${(jobs / N).toFixed(4)} jobs per input) | raw BullMQ addBulk, 2 workers: ${raw.toFixed(0)} ms | ${(raw / mg).toFixed(2)}× | ≥ 1.0× ${raw / mg >= 1 ? 'PASS' : 'FAIL'} |`,
+  );
+  console.log(
+    `| cpu: ${FIB_COUNT} × fib(${FIB_N}), 2 workers | ${cb.toFixed(0)} ms | ipc-fork, 2 children: ${ci.toFixed(0)} ms | ${(ci / cb).toFixed(2)}× | Minigun within 1.2× of ipc-fork ${cb <= 1.2 * ci ? 'PASS' : 'FAIL'} |`,
+  );
+} finally {
+  await redis.stop();
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,30 @@
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { conformanceCases } from '@minigun/core/testing';
+import { bullmqStrategy } from '@minigun/strategy-bullmq';
+import { startRedis, type RedisServer } from './redis-server.js';
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+describe('conformance: bullmq with local workers', () => {
+  // The strategy is created lazily: the Redis URL is known only once the server runs.
+  const strategy = {
+    name: 'bullmq',
+    isolated: true,
+    validate: (stage: Parameters<NonNullable<ReturnType<typeof bullmqStrategy>['validate']>>[0]) => real().validate?.(stage),
+    createExecutor: (host: Parameters<ReturnType<typeof bullmqStrategy>['createExecutor']>[0]) => real().createExecutor(host),
+  };
+  let made: ReturnType<typeof bullmqStrategy> | undefined;
+  const real = () =>
+    (made ??= bullmqStrategy({ connection: redis.url, localWorkers: 2, lockDurationMs: 2000, stalledIntervalMs: 1000, noWorkerTimeoutMs: 20_000 }));
+  for (const c of conformanceCases({ strategy, producers: false, timeoutMs: 60_000 })) it(c.name, c.run, c.timeoutMs);
+  it('leaves no key of any run in Redis', async () => {
+    const keys = await redis.keys('*:minigun:run:*');
+    if (keys.length > 0) throw new Error(`keys left: ${keys.join(', ')}`);
+  });
+});

@@ -1,0 +1,227 @@
+import { existsSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { faults, faultsNoRetry } from './fixtures/faults.mjs';
+import { startRedis, type RedisServer } from './redis-server.js';
+import { assertAccounting, cleanupDirs, codeOf, itemErrors, registry, sorted, startWorker, stillAlive, tempDir, waitFor } from './util.js';
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+const fixture = (name: string): string => new URL(`./fixtures/${name}`, import.meta.url).pathname;
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+  cleanupDirs();
+});
+
+describe('bullmq faults', () => {
+  it('retries the inputs of a worker SIGKILLed mid-job on another worker, delivering nothing twice', async () => {
+    const dir = tempDir();
+    const r = await faults.run({ state: { count: 12, dir, killOn: [5], delayMs: 20 }, registry: registry({ connection: redis.url, localWorkers: 2 }) });
+    expect(r.status).toBe('completed');
+    expect(itemErrors(r)).toEqual([]);
+    expect(sorted(r.collected.out)).toEqual(range(12));
+    expect(r.stats.stages.work!.retried).toBeGreaterThanOrEqual(1);
+    // The killed attempt emitted before it died: not delivered. Every input's successful attempt: once.
+    const attempts = (r.collected.attempts as Array<{ n: number }>).map((a) => a.n);
+    expect(sorted(attempts)).toEqual(range(12));
+    // The error of the lost job named the worker: reported as a stage fault (the local worker died).
+    expect(r.errors.some((e) => e.kind === 'run' && /local bullmq worker \(pid \d+\)/.test(e.message))).toBe(true);
+    assertAccounting(r);
+  }, 60_000);
+
+  it('fails an input whose output cannot be cloned, naming the stage and the path', async () => {
+    const r = await faults.run({ state: { count: 6, dir: tempDir(), uncloneableOn: [3] }, registry: registry({ connection: redis.url, localWorkers: 1 }) });
+    expect(r.status).toBe('completed');
+    expect(sorted(r.collected.out)).toEqual([0, 1, 2, 4, 5]);
+    const errors = itemErrors(r);
+    expect(errors).toHaveLength(1);
+    expect(codeOf(errors[0]!)).toBe('ERR_MINIGUN_UNCLONEABLE');
+    expect(errors[0]!.message).toMatch(/Stage "work".*the emitted item\.format is a function/);
+    assertAccounting(r);
+  }, 60_000);
+
+  it('refuses jobs in a worker whose module lacks the stage, or has other code in it, naming both', async () => {
+    for (const [folder, pattern] of [
+      ['lacks-stage', /refuses the job: .*no stage "work"/],
+      [
+        'changed-code',
+        /refuses the job: stage "work" of pipeline "bullmq-faults" has different code there \(fingerprint \w+\) than in the run's parent \(\w+\)/,
+      ],
+    ] as const) {
+      const worker = await startWorker(fixture(`${folder}/faults.mjs`), redis.url, ['--pipeline', 'bullmq-faults', '--stages', 'work']);
+      try {
+        const r = await faults.run({ state: { count: 3, dir: tempDir() }, registry: registry({ connection: redis.url }) });
+        expect(r.status).toBe('completed');
+        expect(r.collected.out).toBeUndefined();
+        const errors = itemErrors(r);
+        expect(errors).toHaveLength(3);
+        for (const e of errors) {
+          expect(codeOf(e)).toBe('ERR_MINIGUN_WORKER_SETUP');
+          expect(e.message).toMatch(pattern);
+          expect(e.message).toContain(`pid ${worker.pid}`);
+          expect(e.message).toContain(folder);
+        }
+        assertAccounting(r);
+      } finally {
+        await worker.stop();
+      }
+    }
+  }, 90_000);
+
+  it('fails the inputs clearly, without hanging, when every worker is gone', async () => {
+    const dir = tempDir();
+    const started = Date.now();
+    const r = await faultsNoRetry.run({
+      state: { count: 8, dir, killOn: [2], always: true, delayMs: 50 },
+      registry: registry({ connection: redis.url, localWorkers: 1, noWorkerTimeoutMs: 5000 }),
+    });
+    expect(Date.now() - started).toBeLessThan(45_000);
+    expect(r.status).toBe('completed');
+    const errors = itemErrors(r);
+    expect(errors.length).toBeGreaterThan(0);
+    for (const e of errors) expect(codeOf(e)).toBe('ERR_MINIGUN_WORKER_DIED');
+    // The job that was running was lost with its worker (named); the others found no worker to serve them.
+    expect(errors.some((e) => /was lost: its worker \(host .+, pid \d+\) stopped renewing/.test(e.message))).toBe(true);
+    expect(errors.some((e) => /No worker has served stage "work"/.test(e.message))).toBe(true);
+    assertAccounting(r);
+  }, 60_000);
+
+  it('aborts ctx.signal in workers on cancel, and leaves no key of the run in Redis', async () => {
+    const dir = tempDir();
+    const controller = new AbortController();
+    const running = faults.run({
+      state: { count: 20, dir, waitForAbort: true },
+      signal: controller.signal,
+      graceMs: 10_000,
+      registry: registry({ connection: redis.url, localWorkers: 2 }),
+    });
+    await waitFor(() => existsSync(`${dir}/started-0`), 30_000, 'the first input to start');
+    controller.abort();
+    const r = await running;
+    expect(r.status).toBe('cancelled');
+    expect((r.collected.aborted as number[]).length).toBeGreaterThan(0);
+    expect(itemErrors(r)).toEqual([]);
+    assertAccounting(r);
+    expect(await redis.keys('*:minigun:run:*')).toEqual([]);
+    expect((await redis.keys('*')).filter((k) => /[0-9a-f]{8}-[0-9a-f]{4}-/.test(k))).toEqual([]);
+  }, 60_000);
+
+  it('fails the run clearly when Redis dies mid-run, and leaves no worker process behind', async () => {
+    const own = await startRedis();
+    const dir = tempDir();
+    let pids: number[] = [];
+    try {
+      const started = Date.now();
+      const running = faults.run({
+        state: { count: 400, dir, delayMs: 30 },
+        progressIntervalMs: 50,
+        progress: (e) => {
+          if ((e.stages.sink?.done ?? 0) >= 5 && own.process.exitCode === null && own.process.signalCode === null) own.kill();
+        },
+        registry: registry({ connection: own.url, localWorkers: 2, redisLostMs: 1000 }),
+      });
+      const r = await running;
+      pids = [...new Set((r.collected.handled as Array<{ pid: number }>).map((h) => h.pid))];
+      expect(Date.now() - started).toBeLessThan(60_000);
+      const redisErrors = r.errors.filter((e) => codeOf(e) === 'ERR_MINIGUN_REDIS');
+      expect(redisErrors.length).toBeGreaterThan(0);
+      expect(redisErrors[0]!.message).toContain(`Lost the connection to Redis at redis://127.0.0.1:${own.port}`);
+      assertAccounting(r);
+      expect(await stillAlive(pids, 10_000)).toEqual([]);
+    } finally {
+      await own.stop();
+    }
+  }, 90_000);
+
+  it('a worker stopped with SIGTERM finishes its active jobs and exits 0; nothing is lost or retried', async () => {
+    const module = fixture('faults.mjs');
+    const workers = [await startWorker(module, redis.url, ['--pipeline', 'bullmq-faults-no-retry', '--stages', 'work', '--concurrency', '2'])];
+    workers.push(await startWorker(module, redis.url, ['--pipeline', 'bullmq-faults-no-retry', '--stages', 'work', '--concurrency', '2']));
+    try {
+      const dir = tempDir();
+      let stopped: Promise<number | null> | undefined;
+      const r = await faultsNoRetry.run({
+        state: { count: 16, dir, delayMs: 400 },
+        registry: registry({ connection: redis.url }),
+        progressIntervalMs: 50,
+        progress: (e) => {
+          if (stopped === undefined && (e.stages.sink?.done ?? 0) >= 2) {
+            const victim = workers[0]!.child;
+            stopped = new Promise((resolve) => victim.once('exit', (code) => resolve(code)));
+            victim.kill('SIGTERM');
+          }
+        },
+      });
+      expect(stopped).toBeDefined();
+      expect(await stopped).toBe(0);
+      expect(r.status).toBe('completed');
+      expect(itemErrors(r)).toEqual([]);
+      expect(sorted(r.collected.out)).toEqual(range(16));
+      expect(r.stats.stages.work!.retried).toBe(0);
+      assertAccounting(r);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+    }
+  }, 90_000);
+
+  it("keeps the jobs waiting or active in Redis within the stage's concurrency (plus jobs finishing)", async () => {
+    const probe = new Redis(redis.url);
+    let most = 0;
+    let mostWaiting = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        // One atomic read of both lists (a job moving from one to the other is counted once).
+        const replies = (await probe.multi().llen('minigun:bullmq-faults~work:wait').llen('minigun:bullmq-faults~work:active').exec()) ?? [];
+        const [wait, active] = replies.map((r) => Number(r[1]));
+        most = Math.max(most, wait! + active!);
+        mostWaiting = Math.max(mostWaiting, wait!);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    try {
+      const r = await faults.run({ state: { count: 120, dir: tempDir(), delayMs: 10 }, registry: registry({ connection: redis.url, localWorkers: 2 }) });
+      expect(sorted(r.collected.out)).toEqual(range(120));
+      assertAccounting(r);
+    } finally {
+      sampling = false;
+      await sampler;
+      probe.disconnect();
+    }
+    expect(most).toBeGreaterThan(0);
+    // At most 4 (the concurrency) jobs without an outcome; a job whose outcome has arrived may still be
+    // active for the moment BullMQ takes to complete and remove it: one per worker slot (2 workers × 2).
+    expect(mostWaiting).toBeLessThanOrEqual(4);
+    expect(most).toBeLessThanOrEqual(4 + 4);
+  }, 60_000);
+
+  it('fails the run before it starts when Redis is unreachable, with the URL without its password', async () => {
+    const r = await faults.run({ state: { count: 3, dir: tempDir() }, registry: registry({ connection: 'redis://:s3cret@127.0.0.1:1/0' }) });
+    expect(r.status).toBe('failed');
+    expect((r.error as Error & { code?: string }).code).toBe('ERR_MINIGUN_REDIS');
+    expect(r.error!.message).toContain('redis://:***@127.0.0.1:1/0');
+    expect(r.error!.message).not.toContain('s3cret');
+    expect(r.stats.stages.source!.in).toBe(0);
+  }, 30_000);
+
+  it('refuses a Redis that may evict keys, unless allowEviction', async () => {
+    const evicting = await startRedis(['--maxmemory-policy', 'allkeys-lru']);
+    try {
+      const r = await faults.run({ state: { count: 2, dir: tempDir() }, registry: registry({ connection: evicting.url, localWorkers: 1 }) });
+      expect(r.status).toBe('failed');
+      expect(r.error!.message).toMatch(/maxmemory-policy allkeys-lru.*noeviction/);
+      const warned = await faults.run({
+        state: { count: 2, dir: tempDir() },
+        registry: registry({ connection: evicting.url, localWorkers: 1, allowEviction: true }),
+      });
+      expect(warned.status).toBe('completed');
+      expect(sorted(warned.collected.out)).toEqual([0, 1]);
+    } finally {
+      await evicting.stop();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,53 @@
+/** Helpers of the strategy-bullmq tests (not a test file); the generic ones come from @minigun/test-utils. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Registry } from '@minigun/core';
+import { bullmqStrategies, type BullmqStrategyOptions } from '@minigun/strategy-bullmq';
+
+export { cleanupDirs, codeOf, isAlive, itemErrors, sleep, sorted, stillAlive, tempDir, waitFor } from '@minigun/test-utils';
+export { assertAccounting } from '@minigun/core/testing';
+
+/** Short lock and stall intervals, so that lost workers show within seconds. */
+export const FAST = { lockDurationMs: 1500, stalledIntervalMs: 500 } as const;
+
+export const registry = (options: BullmqStrategyOptions): Registry => new Registry().use(bullmqStrategies({ ...FAST, ...options }));
+
+export const BIN = fileURLToPath(new URL('../bin/minigun-bullmq-worker.js', import.meta.url));
+
+export interface WorkerProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `minigun-bullmq-worker` with `args`, resolving once it says what it serves. */
+export async function startWorker(module: string, redisUrl: string, args: string[] = [], cwd?: string): Promise<WorkerProcess> {
+  const child = spawn(
+    process.execPath,
+    [BIN, module, '--redis', redisUrl, '--lock-duration-ms', String(FAST.lockDurationMs), '--stalled-interval-ms', String(FAST.stalledIntervalMs), ...args],
+    {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 30_000;
+  while (!out.includes('serving')) {
+    if (child.exitCode !== null) throw new Error(`the worker exited with code ${child.exitCode}: ${out}`);
+    if (Date.now() > deadline) throw new Error(`the worker did not start within 30 s: ${out}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    child,
+    pid: child.pid!,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
