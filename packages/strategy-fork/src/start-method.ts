@@ -1,0 +1,63 @@
+/**
+ * cow-fork's start methods: which one a stage gets, said once per run (in the log, and in
+ * `result.stats.stages[name].strategyDetails`).
+ * - 'forkserver' where the bundled addon loads and the server finds it safe to fork (see ./fork-server.ts);
+ * - 'spawn' otherwise, and always with a launcher of the caller's own;
+ * - 'auto' (default) tries the fork server and falls back to spawn, saying why.
+ */
+import { ErrorCodes, MinigunError, type StrategyHost } from '@minigun/core';
+import { CowForkExecutor } from './cow-executor.js';
+import { ForkServer } from './fork-server-client.js';
+import type { ChildLauncher, ForkLauncherOptions } from './launcher.js';
+import { loadForkAddon } from './native.js';
+
+export type StartMethod = 'spawn' | 'forkserver' | 'auto';
+export const START_METHODS: readonly StartMethod[] = ['spawn', 'forkserver', 'auto'];
+
+export interface CowExecutorOptions {
+  /** The spawn launcher. */
+  readonly launcher: ChildLauncher;
+  readonly spares: number;
+  readonly exitGraceMs: number;
+  readonly fork?: ForkLauncherOptions;
+}
+
+export async function createCowExecutor(host: StrategyHost, start: StartMethod, options: CowExecutorOptions): Promise<CowForkExecutor> {
+  const { stage } = host;
+  const where = { pipeline: stage.pipeline, stage: stage.stage };
+  const spawn = (reason?: string): CowForkExecutor => {
+    const details = reason === undefined ? { start: 'spawn' } : { start: 'spawn', requested: start, reason };
+    if (reason === undefined) host.log.debug(`cow-fork: start method spawn`);
+    else host.log.info(`cow-fork: start method spawn (the fork server is not used: ${reason})`);
+    return new CowForkExecutor(host, { launcher: options.launcher, spares: options.spares, exitGraceMs: options.exitGraceMs, details: () => details });
+  };
+  if (start === 'spawn') return spawn();
+  const unavailable = (reason: string): CowForkExecutor => {
+    if (start === 'auto') return spawn(reason);
+    throw new MinigunError(
+      ErrorCodes.WORKER_SETUP,
+      `Stage "${stage.stage}" of pipeline "${stage.pipeline}" cannot use cow-fork's start: 'forkserver': ${reason}. Use start: 'spawn' (or 'auto', which falls back to it).`,
+      where,
+    );
+  };
+  const { reason } = loadForkAddon();
+  if (reason !== undefined) return unavailable(reason);
+  const started = await ForkServer.start({
+    target: { module: stage.module!, pipeline: stage.pipeline, stage: stage.stage, transportModule: host.transport?.workerModule },
+    where,
+    execArgv: options.fork?.execArgv,
+    env: options.fork?.env,
+  });
+  if ('refused' in started) return unavailable(started.refused);
+  const server = started.server;
+  host.log.debug(`cow-fork: start method forkserver (server pid ${server.pid})`);
+  const serverPid = server.pid;
+  return new CowForkExecutor(host, {
+    launcher: server,
+    // A fork costs far less than a spawn: no child is started ahead.
+    spares: 0,
+    exitGraceMs: options.exitGraceMs,
+    details: () => ({ start: 'forkserver', serverPid, serverRestarts: server.restarts }),
+    closeLauncher: () => server.close(),
+  });
+}
