@@ -49,7 +49,7 @@ export class CowForkExecutor implements StageExecutor {
 
   /** Children running an input (spares waiting for one are not workers yet). */
   workers(): WorkerInfo[] {
-    return [...this.live].filter((c) => c.alive && c.workerId > 0).map((c) => ({ id: c.workerId, pid: c.pid, busy: true }));
+    return [...this.live].filter((c) => c.alive && c.workerId > 0 && c.pid > 0).map((c) => ({ id: c.workerId, pid: c.pid, busy: true }));
   }
 
   async execute(attempt: Attempt): Promise<Iterable<Emission> | AsyncIterable<Emission>> {

@@ -18,7 +18,9 @@ export interface ForkRequester {
   kill(child: ForkedChild, signal: number): void;
 }
 
-const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
+/** Signal names by number; the first name of a number wins (SIGABRT, not its alias SIGIOT). */
+const SIGNAL_NAMES = new Map<number, NodeJS.Signals>();
+for (const [name, n] of Object.entries(constants.signals)) if (!SIGNAL_NAMES.has(n)) SIGNAL_NAMES.set(n, name as NodeJS.Signals);
 
 export class ForkedChild extends EventEmitter {
   pid: number | undefined;

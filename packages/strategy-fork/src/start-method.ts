@@ -5,11 +5,14 @@
  * - 'spawn' otherwise, and always with a launcher of the caller's own;
  * - 'auto' (default) tries the fork server and falls back to spawn, saying why.
  */
-import { ErrorCodes, MinigunError, type StrategyHost } from '@minigun/core';
+import { ErrorCodes, MinigunError, type StageExecutor, type StrategyHost } from '@minigun/core';
+import { DeferredExecutor } from './deferred-executor.js';
 import { CowForkExecutor } from './cow-executor.js';
 import { ForkServer } from './fork-server-client.js';
 import type { ChildLauncher, ForkLauncherOptions } from './launcher.js';
 import { loadForkAddon } from './native.js';
+
+const TS_MODULE = /\.(?:[cm]?ts|tsx)$/;
 
 export type StartMethod = 'spawn' | 'forkserver' | 'auto';
 export const START_METHODS: readonly StartMethod[] = ['spawn', 'forkserver', 'auto'];
@@ -22,18 +25,27 @@ export interface CowExecutorOptions {
   readonly fork?: ForkLauncherOptions;
 }
 
-export async function createCowExecutor(host: StrategyHost, start: StartMethod, options: CowExecutorOptions): Promise<CowForkExecutor> {
+/**
+ * The stage's executor: spawn's at once; the fork server's (or, for 'auto', spawn's if the server is not
+ * available) once the server is up, behind a `DeferredExecutor` so that the run does not wait for it.
+ */
+export function createCowExecutor(host: StrategyHost, start: StartMethod, options: CowExecutorOptions): StageExecutor {
+  if (start === 'spawn') return spawnExecutor(host, options);
+  return new DeferredExecutor(forkServerExecutor(host, start, options));
+}
+
+function spawnExecutor(host: StrategyHost, options: CowExecutorOptions, requested?: StartMethod, reason?: string): CowForkExecutor {
+  const details = reason === undefined ? { start: 'spawn' } : { start: 'spawn', requested, reason };
+  if (reason === undefined) host.log.debug(`cow-fork: start method spawn`);
+  else host.log.info(`cow-fork: start method spawn (the fork server is not used: ${reason})`);
+  return new CowForkExecutor(host, { launcher: options.launcher, spares: options.spares, exitGraceMs: options.exitGraceMs, details: () => details });
+}
+
+async function forkServerExecutor(host: StrategyHost, start: StartMethod, options: CowExecutorOptions): Promise<CowForkExecutor> {
   const { stage } = host;
   const where = { pipeline: stage.pipeline, stage: stage.stage };
-  const spawn = (reason?: string): CowForkExecutor => {
-    const details = reason === undefined ? { start: 'spawn' } : { start: 'spawn', requested: start, reason };
-    if (reason === undefined) host.log.debug(`cow-fork: start method spawn`);
-    else host.log.info(`cow-fork: start method spawn (the fork server is not used: ${reason})`);
-    return new CowForkExecutor(host, { launcher: options.launcher, spares: options.spares, exitGraceMs: options.exitGraceMs, details: () => details });
-  };
-  if (start === 'spawn') return spawn();
   const unavailable = (reason: string): CowForkExecutor => {
-    if (start === 'auto') return spawn(reason);
+    if (start === 'auto') return spawnExecutor(host, options, start, reason);
     throw new MinigunError(
       ErrorCodes.WORKER_SETUP,
       `Stage "${stage.stage}" of pipeline "${stage.pipeline}" cannot use cow-fork's start: 'forkserver': ${reason}. Use start: 'spawn' (or 'auto', which falls back to it).`,
@@ -42,6 +54,10 @@ export async function createCowExecutor(host: StrategyHost, start: StartMethod, 
   };
   const { reason } = loadForkAddon();
   if (reason !== undefined) return unavailable(reason);
+  if (TS_MODULE.test(new URL(stage.module!, 'file:///').pathname))
+    return unavailable(
+      'the pipeline module is TypeScript, and loading it takes a module loader thread (tsx), which a forked child would lack; compile the module to JavaScript to use the fork server',
+    );
   const started = await ForkServer.start({
     target: { module: stage.module!, pipeline: stage.pipeline, stage: stage.stage, transportModule: host.transport?.workerModule },
     where,
