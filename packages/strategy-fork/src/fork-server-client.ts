@@ -249,7 +249,7 @@ export class ForkServer implements ChildLauncher, ForkRequester {
       );
       if (this.closing) return;
       // Its children that have not ended will not be reaped by it; the next input starts a new server.
-      for (const child of this.children.values()) if (this.forkedBy.get(child) === server) child.orphaned(`its fork server (pid ${server.pid}) ${how}`, 2000);
+      for (const child of this.children.values()) if (this.forkedBy.get(child) === server) child.orphaned(`its fork server (pid ${server.pid}) ${how}`);
     });
     control.write(encodeFrame({ t: 'init', target: this.options.target, socket: this.socketPath } satisfies ToServer));
     return server;

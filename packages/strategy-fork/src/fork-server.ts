@@ -17,6 +17,7 @@ import { stat } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { WorkerRuntime, serializeError, type ParentMessage } from '@minigun/core/toolkit';
 import { FrameDecoder, encodeFrame } from './frames.js';
+import { trace } from './trace.js';
 import { runForkedChild } from './forked-child-main.js';
 import { loadForkAddon, type ForkAddon } from './native.js';
 import type { FromServer, ToServer } from './server-protocol.js';
@@ -98,6 +99,7 @@ function serve(native: ForkAddon): { id: number; messages: readonly ParentMessag
         if (child !== undefined) kill(child.pid, m.signal);
       } else if (m.t === 'fork') {
         let pid: number;
+        trace?.('server forking');
         try {
           pid = native.fork([CONTROL, ...[...live.values()].map((c) => c.pidfd).filter((fd) => fd >= 0)]);
         } catch (error) {
@@ -105,6 +107,7 @@ function serve(native: ForkAddon): { id: number; messages: readonly ParentMessag
           continue;
         }
         if (pid === 0) return { id: m.id, messages: m.messages };
+        trace?.('server forked');
         live.set(m.id, { id: m.id, pid, pidfd: native.pidfd(pid) });
         send({ t: 'forked', id: m.id, pid });
       }

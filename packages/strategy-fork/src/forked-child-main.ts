@@ -6,6 +6,7 @@
 import { Socket } from 'node:net';
 import { serveWorker, type ParentMessage } from '@minigun/core/toolkit';
 import { FrameDecoder, encodeFrame } from './frames.js';
+import { trace } from './trace.js';
 import type { ForkAddon } from './native.js';
 import type { ChildHello } from './server-protocol.js';
 
@@ -18,16 +19,21 @@ export interface ForkedChildStart {
 }
 
 export function runForkedChild(native: ForkAddon, start: ForkedChildStart): void {
+  trace?.(`child forked, minor page faults ${process.resourceUsage().minorPageFault}`);
   becomeOwnProcess(native, start.serverPid);
   const socket = new Socket({ fd: native.connect(start.socket), readable: true, writable: true });
   const send = (message: unknown): void => void socket.write(encodeFrame(message));
   send({ t: 'hello', id: start.id } satisfies ChildHello);
+  trace?.(`child connected, minor page faults ${process.resourceUsage().minorPageFault}`);
   // The parent went away (or closed this child's socket): nothing is left to do.
   socket.on('end', () => native.exit(0));
   socket.on('error', () => native.exit(1));
   const decoder = new FrameDecoder();
   serveWorker({
-    send,
+    send: (m) => {
+      trace?.(`child send ${(m as { t: string }).t}`);
+      send(m);
+    },
     onMessage: (listener) => {
       for (const m of start.messages) listener(m);
       socket.on('data', (chunk: Buffer) => {
@@ -35,7 +41,11 @@ export function runForkedChild(native: ForkAddon, start: ForkedChildStart): void
       });
     },
     // Once everything written has reached the socket, leave without exit handlers (this process is a copy).
-    exit: () => void socket.end(() => native.exit(0)),
+    exit: () =>
+      void socket.end(() => {
+        trace?.(`child exits, minor page faults ${process.resourceUsage().minorPageFault}`);
+        native.exit(0);
+      }),
     threadId: 0,
   });
 }

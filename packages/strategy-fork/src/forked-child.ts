@@ -9,6 +9,10 @@ import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import { serializeError, type ParentMessage } from '@minigun/core/toolkit';
 import { encodeFrame } from './frames.js';
+import { trace } from './trace.js';
+
+/** How long a child that exited may take to appear in the listener's accept queue. */
+const ACCEPT_WAIT_MS = 2000;
 
 /** What a forked child needs from its fork server. */
 export interface ForkRequester {
@@ -35,6 +39,7 @@ export class ForkedChild extends EventEmitter {
   private status: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private socketOpen = false;
   private finished = false;
+  private acceptWait: NodeJS.Timeout | undefined;
 
   constructor(
     readonly id: number,
@@ -46,6 +51,7 @@ export class ForkedChild extends EventEmitter {
   send(message: unknown): boolean {
     if (this.finished) return false;
     const m = message as ParentMessage;
+    trace?.(`parent send ${m.t} ${this.id}`);
     if (m.t === 'prepare') {
       // The server imported the module (and ran preload) for every child: nothing to do per child.
       this.server.ready().then(
@@ -63,6 +69,7 @@ export class ForkedChild extends EventEmitter {
           this.pending = undefined;
           if (this.killedBeforeFork) return;
           this.forkRequested = true;
+          trace?.(`parent fork request ${this.id}`);
           this.server.fork(this, messages);
         });
       }
@@ -96,12 +103,14 @@ export class ForkedChild extends EventEmitter {
   }
 
   forkFailed(message: string): void {
+    this.status = { code: null, signal: null };
     this.emit('error', new Error(`fork(2) failed: ${message}`));
     this.finish(null, null);
   }
 
   /** Its socket connected (its first frame said who it is). */
   attach(socket: Socket): void {
+    clearTimeout(this.acceptWait);
     this.socket = socket;
     this.socketOpen = true;
     for (const frame of this.outbox.splice(0)) socket.write(frame);
@@ -112,6 +121,7 @@ export class ForkedChild extends EventEmitter {
   }
 
   deliver(message: unknown): void {
+    trace?.(`parent got ${(message as { t: string }).t} from ${this.id}`);
     this.emit('message', message);
   }
 
@@ -121,25 +131,26 @@ export class ForkedChild extends EventEmitter {
     this.settle();
   }
 
-  /** Its server died: no exit status will come; the child ends when its socket does (or now, if it has none). */
-  orphaned(reason: string, waitForSocketMs: number): void {
+  /** Its server died: no exit status will come; the child ends when its socket does. */
+  orphaned(reason: string): void {
     if (this.finished || this.status !== undefined) return;
     this.exitReason = reason;
     this.status = { code: null, signal: null };
-    if (this.socket === undefined) {
-      // It may still connect (forked just before the server died); if not, it never ran.
-      const timer = setTimeout(() => {
-        if (this.socket === undefined) this.finish(null, null);
-      }, waitForSocketMs);
-      timer.unref();
-    }
     this.settle();
   }
 
-  /** 'close' once the exit is known and every message has arrived (the socket closed, or never opened). */
+  /**
+   * 'close' once the exit is known and every message has arrived (its socket closed). A child connects
+   * before anything else, so one that exited without a socket here yet may still sit in the listener's
+   * accept queue (the server's report can overtake it): it is given `ACCEPT_WAIT_MS` to show up.
+   */
   private settle(): void {
     if (this.status === undefined || this.socketOpen) return;
-    if (this.socket === undefined && this.exitReason !== undefined) return; // waiting in `orphaned`
+    if (this.socket === undefined && this.acceptWait === undefined) {
+      this.acceptWait = setTimeout(() => this.finish(this.status!.code, this.status!.signal), ACCEPT_WAIT_MS);
+      return;
+    }
+    if (this.socket === undefined) return;
     this.finish(this.status.code, this.status.signal);
   }
 
@@ -147,6 +158,7 @@ export class ForkedChild extends EventEmitter {
     if (this.finished) return;
     this.finished = true;
     this.connected = false;
+    clearTimeout(this.acceptWait);
     this.socket?.destroy();
     this.emit('close', code, signal);
   }
