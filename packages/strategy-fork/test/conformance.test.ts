@@ -4,7 +4,8 @@ import { cowForkStrategy, ipcForkStrategy } from '@minigun/strategy-fork';
 import { COW_START } from './util.ts';
 
 describe(`conformance: cow-fork (start: ${COW_START ?? 'auto'})`, () => {
-  for (const c of conformanceCases({ strategy: cowForkStrategy({ start: COW_START }) })) it(c.name, c.run, c.timeoutMs);
+  // A Node start per input (spawn) on a loaded 2-core machine: the 200-input cases need more than the default 30 s.
+  for (const c of conformanceCases({ strategy: cowForkStrategy({ start: COW_START }), timeoutMs: 90_000 })) it(c.name, c.run, c.timeoutMs);
 });
 
 describe('conformance: ipc-fork', () => {

@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { Registry } from '@minigun/core';
 import { forkStrategies, type ForkStrategyOptions } from '@minigun/strategy-fork';
 import { describe, expect, it } from 'vitest';
-import { crashing, forkView, preloadThrows, serverKiller, type Seen } from './fixtures/forkserver.mjs';
+import { crashing, forkView, preloadThrows, serverKiller, sharing, type Seen } from './fixtures/forkserver.mjs';
 import { withInterval } from './fixtures/forkserver-interval.mjs';
 import { withThread } from './fixtures/forkserver-thread.mjs';
 import { childrenOf, expectAccounting, itemErrors, sorted } from './util.ts';
@@ -51,6 +51,17 @@ describe('cow-fork start: forkserver', () => {
     expect(sorted((r.collected.afterFork as { pid: number }[]).map((a) => a.pid))).toEqual(sorted(seen.map((s) => s.pid)));
     expect(childrenOf().filter((p) => !before.includes(p))).toEqual([]);
     expect(zombies()).toEqual([]);
+  }, 60_000);
+
+  it('children share what preload loaded: their private memory together stays under one child’s resident size', async () => {
+    const r = await sharing.run({ registry: registry({ start: 'forkserver' }) });
+    expect(r.status).toBe('completed');
+    const memory = r.collected.memory as { privateDirtyKb: number; rssKb: number }[];
+    expect(memory).toHaveLength(4);
+    const privateKb = memory.reduce((sum, m) => sum + m.privateDirtyKb, 0);
+    // Each child maps the 40 MB table (in its Rss) but has copied almost nothing of it.
+    for (const m of memory) expect(m.rssKb).toBeGreaterThan(40_000);
+    expect(privateKb).toBeLessThan(memory[0]!.rssKb);
   }, 60_000);
 
   it('spawn runs the same pipeline, each child running the preload itself', async () => {
