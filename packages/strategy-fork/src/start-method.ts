@@ -36,8 +36,8 @@ export function createCowExecutor(host: StrategyHost, start: StartMethod, option
 
 function spawnExecutor(host: StrategyHost, options: CowExecutorOptions, requested?: StartMethod, reason?: string): CowForkExecutor {
   const details = reason === undefined ? { start: 'spawn' } : { start: 'spawn', requested, reason };
-  if (reason === undefined) host.log.debug(`cow-fork: start method spawn`);
-  else host.log.info(`cow-fork: start method spawn (the fork server is not used: ${reason})`);
+  // Debug level: the log's info goes to stdout, which a program (minigun run --json) may own.
+  host.log.debug(reason === undefined ? 'cow-fork: start method spawn' : `cow-fork: start method spawn (the fork server is not used: ${reason})`);
   return new CowForkExecutor(host, { launcher: options.launcher, spares: options.spares, exitGraceMs: options.exitGraceMs, details: () => details });
 }
 
