@@ -135,7 +135,14 @@ export class ForkServer implements ChildLauncher, ForkRequester {
   }
 
   fork(child: ForkedChild, messages: readonly ParentMessage[]): void {
-    const server = this.server();
+    let server: ServerProcess;
+    try {
+      server = this.server();
+    } catch (error) {
+      // Closed meanwhile: the child is never forked, and its input fails with why.
+      child.forkFailed((error as Error).message);
+      return;
+    }
     this.forkedBy.set(child, server);
     server.ready.then(
       () => this.write(server, { t: 'fork', id: child.id, messages }),
