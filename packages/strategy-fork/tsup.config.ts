@@ -1,7 +1,7 @@
 import { packageBuild } from '../../tsup.shared.ts';
 
 export default packageBuild({
-  entry: ['src/index.ts', 'src/register.ts', 'src/child.ts'],
-  // Keep the child entry standalone: it is started by path.
+  entry: ['src/index.ts', 'src/register.ts', 'src/child.ts', 'src/fork-server.ts'],
+  // Keep the child and fork-server entries standalone: they are started by path.
   splitting: false,
 });

@@ -2,7 +2,7 @@
  * Public types of the builder and the runner (the contract is docs/semantics.md). Options are documented
  * where they are declared.
  */
-import type { HookContext, HookInfo } from '@minigun/hooks';
+import type { HookContext, HookInfo, PreloadInfo } from '@minigun/hooks';
 import type { Registry } from './strategy/registry.js';
 
 /** The kinds of stage a pipeline is made of. `batch` is an accumulator; nested pipelines are flattened. */
@@ -74,6 +74,13 @@ export type BeforeRunHook<S> = (ctx: RunContext<S>) => unknown;
 export type AfterRunHook<S> = (ctx: RunContext<S>, result: RunResult) => unknown;
 export type StageHook<S> = (ctx: RunContext<S>, info: StageHookInfo) => unknown;
 export type ErrorHook<S> = (error: Error, info: StageHookInfo, ctx: RunContext<S>) => unknown;
+/** What a `preload` hook is told: the stage whose module was loaded and the process that loaded it. */
+export type { PreloadInfo };
+/**
+ * Runs once in each isolated process (or thread) that loads the pipeline module for a stage, before any
+ * afterFork; with cow-fork's fork server, once in the server, and every child shares what it loaded.
+ */
+export type PreloadHook = (info: PreloadInfo) => unknown;
 
 /** Inline hooks given in a stage's options; they run after pipeline-level and stage-level hooks. */
 export interface InlineHooks<S = unknown> {
@@ -259,6 +266,8 @@ export interface StageStats {
   readonly total?: number;
   /** The stage's workers, when its strategy reports them (`StageExecutor.workers`); absent otherwise. */
   readonly workers?: readonly WorkerInfo[];
+  /** Facts the stage's strategy reports about how it ran (e.g. cow-fork's `start`), when it reports any. */
+  readonly strategyDetails?: Readonly<Record<string, unknown>>;
 }
 
 /** One worker of a stage (a thread, a child process), as its strategy reports it. */

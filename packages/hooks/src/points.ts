@@ -1,7 +1,16 @@
 import type { HookLevel, HookPoint } from './types';
 
 /** Every hook point, in the order a run meets them. */
-export const HOOK_POINTS: readonly HookPoint[] = Object.freeze(['beforeRun', 'before', 'beforeFork', 'afterFork', 'after', 'onError', 'afterRun'] as const);
+export const HOOK_POINTS: readonly HookPoint[] = Object.freeze([
+  'preload',
+  'beforeRun',
+  'before',
+  'beforeFork',
+  'afterFork',
+  'after',
+  'onError',
+  'afterRun',
+] as const);
 
 /** Every hook level, in execution order within one point. */
 export const HOOK_LEVELS: readonly HookLevel[] = Object.freeze(['pipeline', 'stage', 'inline'] as const);

@@ -5,7 +5,11 @@
  */
 
 /** Where in a pipeline's life a hook runs. */
-export type HookPoint = 'beforeRun' | 'afterRun' | 'before' | 'after' | 'beforeFork' | 'afterFork' | 'onError';
+/**
+ * `preload` runs in an isolated process when it loads a stage's module, once, before any worker of it forks
+ * (with a fork server: once in the server, and its children share what it loaded); no run context.
+ */
+export type HookPoint = 'preload' | 'beforeRun' | 'afterRun' | 'before' | 'after' | 'beforeFork' | 'afterFork' | 'onError';
 
 /**
  * How a hook was attached. Within one hook point hooks run pipeline-level first, then stage-level, then
@@ -82,6 +86,13 @@ export interface HookInfo {
   readonly pid?: number;
 }
 
+/** The argument of a `preload` hook: which stage's module was loaded, and where. */
+export interface PreloadInfo {
+  readonly pipeline: string;
+  readonly stage: string;
+  readonly pid: number;
+}
+
 /**
  * What a hook bundle installs into: the pipeline builder of `@minigun/core` (`p.use(bundle)`) satisfies it.
  * Only pipeline-level forms are listed; a bundle that targets one stage uses the `(stage, fn)` forms.
@@ -93,6 +104,11 @@ export interface HookTarget<C extends HookContext = HookContext> {
   beforeFork(stage: string, fn: (ctx: C, info: HookInfo) => unknown): unknown;
   afterFork(fn: (ctx: C, info: HookInfo) => unknown): unknown;
   afterFork(stage: string, fn: (ctx: C, info: HookInfo) => unknown): unknown;
+  /** Optional: targets that have no isolated workers need not offer it. */
+  preload?: {
+    (fn: (info: PreloadInfo) => unknown): unknown;
+    (stage: string, fn: (info: PreloadInfo) => unknown): unknown;
+  };
   before(stage: string, fn: (ctx: C, info: HookInfo) => unknown): unknown;
   after(stage: string, fn: (ctx: C, info: HookInfo) => unknown): unknown;
   onError(fn: (error: Error, info: HookInfo, ctx: C) => unknown): unknown;

@@ -12,6 +12,9 @@
  *              two lanes at a time, each lane waiting for its child's exit before it forks the next.
  *  - spares:   `cow-fork`, 40 inputs that each wait 50 ms (setTimeout), concurrency 2: default spares
  *              (= concurrency) against `forkStrategies({ spares: 0 })` (the baseline).
+ *  - forkserver, forkserver-heavy: `cow-fork` start methods, N trivial inputs, concurrency 2: start
+ *              'forkserver' against start 'spawn' (the baseline), with the trivial module and with one whose
+ *              import takes 200 ms (pipelines-heavy.mjs).
  *  - dispatch: `ipc-fork`, 20,000 trivial inputs, concurrency 2. Baseline: raw tinypool, runtime
  *              'child_process', maxThreads 2, 20,000 pool.run() awaited together. With --extra, also Minigun
  *              with maxChunk 1 (no chunking: one message per input, like tinypool).
@@ -41,7 +44,7 @@
  * `--import tsx`), for information.
  *
  * Options (--help lists them): --json (one JSON document on stdout, progress on stderr), --runs=3 (timed runs of every workload
- * but cow), --cow-runs=2 (cow), --only=cow,spares,dispatch,cpu,setup, --extra (more informative rows),
+ * but cow), --cow-runs=2 (cow), --only=cow,spares,forkserver,dispatch,cpu,setup, --extra (more informative rows),
  * --cow-n=200, --sleep-n=40, --sleep-ms=50, --dispatch-n=20000, --fib-n=30, --fib-count=64.
  * The cow workload is specified at 500 inputs (enough for the per-input cost to outweigh a run's fixed cost);
  * the default is 200 (--cow-n=500 for the full count) with 2 timed runs, and 3 timed runs elsewhere, to keep
@@ -97,6 +100,7 @@ import Tinypool from 'tinypool';
 import { fib } from './fib.mjs';
 import { rawSpares } from './raw-spares.mjs';
 import * as js from './pipelines-js.mjs';
+import * as heavyJs from './pipelines-heavy.mjs';
 import * as ts from './pipelines.js';
 
 // ---- options ----------------------------------------------------------------------------------------
@@ -106,7 +110,7 @@ const OPTIONS = {
   extra: flag('more informative rows (dispatch: ipc-fork with maxChunk 1)'),
   runs: integer(3, 'timed runs of every workload but cow, after one warm-up (at least 1)', { min: 1 }),
   cowRuns: integer(2, 'timed runs of the cow workloads (at least 1)', { min: 1 }),
-  only: subset(['cow', 'spares', 'dispatch', 'cpu', 'setup'], 'the workloads to run'),
+  only: subset(['cow', 'spares', 'forkserver', 'dispatch', 'cpu', 'setup'], 'the workloads to run'),
   cowN: integer(200, 'inputs of the cow workload (at least 1)', { min: 1 }),
   sleepN: integer(40, 'inputs of the spares workload (at least 1)', { min: 1 }),
   sleepMs: integer(50, 'wait of every spares input, in ms'),
@@ -256,13 +260,36 @@ const V = {
   ipcNoCa: `minigun ipc-fork, ${JS}, env without NODE_EXTRA_CA_CERTS`,
   rawSpares: 'raw fork, 2 spares forked ahead (reference)',
   rawNoSpares: 'raw fork when the input comes (reference)',
+  forkserver: `minigun cow-fork start: 'forkserver', ${JS}`,
+  spawn: `minigun cow-fork start: 'spawn' (spares 2), ${JS}`,
 } as const;
+
+/**
+ * cow-fork's start methods against each other: `forkserver` (fork(2) from a server that imported the module
+ * once) and `spawn` (the baseline, with its default spares), on the trivial module and on one whose import
+ * takes 200 ms.
+ */
+function forkServerWorkload(args: Args, heavy: boolean): Workload {
+  const pipelines = heavy ? heavyJs : js;
+  return {
+    id: heavy ? 'forkserver-heavy' : 'forkserver',
+    title: `cow-fork start methods: ${args.cowN} trivial inputs (n → n + 1), concurrency 2, ${heavy ? 'a module whose import takes 200 ms' : 'the trivial module'}`,
+    items: args.cowN,
+    warmItems: Math.min(args.cowN, 10),
+    runs: args.cowRuns,
+    expected: incSum,
+    variants: [
+      { name: V.forkserver, role: 'minigun', run: (n) => runForSum(pipelines.cowIncPipeline, n, 0, plainRegistry({ start: 'forkserver' })) },
+      { name: V.spawn, role: 'baseline', run: (n) => runForSum(pipelines.cowIncPipeline, n, 0, plainRegistry({ start: 'spawn' })) },
+    ],
+  };
+}
 
 /** Suffix of the ids and titles of reference workloads whose children start without NODE_EXTRA_CA_CERTS. */
 const NO_CA = { id: '-noca', title: ' [reference: every child without NODE_EXTRA_CA_CERTS]' } as const;
 
 function cowWorkload(args: Args, env: NodeJS.ProcessEnv = INHERITED_ENV): Workload {
-  const registry = plainRegistry({}, env);
+  const registry = plainRegistry({ start: 'spawn' }, env);
   const ref = env === INHERITED_ENV ? { id: '', title: '' } : NO_CA;
   return {
     id: `cow${ref.id}`,
@@ -279,8 +306,8 @@ function cowWorkload(args: Args, env: NodeJS.ProcessEnv = INHERITED_ENV): Worklo
 }
 
 function sparesWorkload(args: Args, env: NodeJS.ProcessEnv = INHERITED_ENV): Workload {
-  const withSpares = plainRegistry({}, env);
-  const without = plainRegistry({ spares: 0 }, env);
+  const withSpares = plainRegistry({ start: 'spawn' }, env);
+  const without = plainRegistry({ start: 'spawn', spares: 0 }, env);
   const ref = env === INHERITED_ENV ? { id: '', title: '' } : NO_CA;
   return {
     id: `spares${ref.id}`,
@@ -491,6 +518,7 @@ async function main(): Promise<number> {
   const workloads: Workload[] = [];
   if (args.only.has('cow')) workloads.push(cowWorkload(args));
   if (args.only.has('spares')) workloads.push(sparesWorkload(args));
+  if (args.only.has('forkserver')) workloads.push(forkServerWorkload(args, false), forkServerWorkload(args, true));
   if (args.only.has('cow') && NO_CA_ENV !== undefined) workloads.push(cowWorkload(args, NO_CA_ENV));
   if (args.only.has('spares') && NO_CA_ENV !== undefined) workloads.push(sparesWorkload(args, NO_CA_ENV));
   if (args.only.has('dispatch')) workloads.push(dispatchWorkload(args));
@@ -511,6 +539,8 @@ async function main(): Promise<number> {
   const targets = [
     target(results, 'cow', V.cow, 'ratio', 1 / 1.2, 'cow-fork  minigun / raw fork+message+exit ≥ 0.83 (within 1.2×)'),
     target(results, 'spares', V.spares, 'ratio', 1.5, 'spares    cow-fork default spares / spares 0 ≥ 1.5'),
+    target(results, 'forkserver', V.forkserver, 'ratio', 3, "forkserver cow-fork start: 'forkserver' / 'spawn' ≥ 3 (trivial module)"),
+    target(results, 'forkserver-heavy', V.forkserver, 'ratio', 8, "forkserver cow-fork start: 'forkserver' / 'spawn' ≥ 8 (200 ms of imports)"),
     target(results, `cow${NO_CA.id}`, V.cow, 'ratio', 1 / 1.2, '(ref.) cow-fork, children without NODE_EXTRA_CA_CERTS'),
     target(results, `spares${NO_CA.id}`, V.spares, 'ratio', 1.5, '(ref.) spares, children without NODE_EXTRA_CA_CERTS'),
     target(results, 'dispatch', V.ipc, 'tasks/s', 20_000, 'dispatch  ipc-fork ≥ 20,000 inputs/s (setup included)'),

@@ -2,7 +2,6 @@
  * One child process speaking the shared worker protocol: requests with their answers, and the child's
  * death turned into a clear error for whatever it held.
  */
-import type { ChildProcess } from 'node:child_process';
 import { ErrorCodes, MinigunError, type Emission, type StreamInput } from '@minigun/core';
 import {
   ProducerFeed,
@@ -15,7 +14,7 @@ import {
   type WorkerMessage,
   type WorkerSetup,
 } from '@minigun/core/toolkit';
-import type { ChildLauncher } from './launcher.js';
+import type { ChildHandle, ChildLauncher } from './launcher.js';
 
 export interface Where {
   readonly pipeline: string;
@@ -23,7 +22,7 @@ export interface Where {
 }
 
 export class ChildWorker {
-  readonly process: ChildProcess;
+  readonly process: ChildHandle;
   readonly exited: Promise<void>;
   exitCode: number | null = null;
   exitSignal: NodeJS.Signals | null = null;
@@ -213,6 +212,7 @@ export class ChildWorker {
   /** What killed the child, for error messages. */
   describeExit(): string {
     if (this.spawnError !== undefined) return `could not be started (${this.spawnError.message}; too many processes, or a bad launcher?)`;
+    if (this.process.exitReason !== undefined) return `ended when ${this.process.exitReason}`;
     if (this.exitSignal !== null) return `was killed by ${this.exitSignal}${this.exitSignal === 'SIGABRT' ? ' (out of memory?)' : ''}`;
     if (this.exitCode === 134) return 'exited with code 134 (out of memory?)';
     return `exited with code ${this.exitCode}`;

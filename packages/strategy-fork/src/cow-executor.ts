@@ -16,6 +16,10 @@ export interface CowForkOptions {
   readonly spares: number;
   /** How long a child may take to exit after its input before it is killed. */
   readonly exitGraceMs: number;
+  /** What `result.stats` says about how the stage ran (the start method). */
+  readonly details?: () => Readonly<Record<string, unknown>>;
+  /** Releases the launcher once no child is left (a fork server). */
+  readonly closeLauncher?: () => Promise<void>;
 }
 
 export class CowForkExecutor implements StageExecutor {
@@ -45,7 +49,7 @@ export class CowForkExecutor implements StageExecutor {
 
   /** Children running an input (spares waiting for one are not workers yet). */
   workers(): WorkerInfo[] {
-    return [...this.live].filter((c) => c.alive && c.workerId > 0).map((c) => ({ id: c.workerId, pid: c.pid, busy: true }));
+    return [...this.live].filter((c) => c.alive && c.workerId > 0 && c.pid > 0).map((c) => ({ id: c.workerId, pid: c.pid, busy: true }));
   }
 
   async execute(attempt: Attempt): Promise<Iterable<Emission> | AsyncIterable<Emission>> {
@@ -102,6 +106,10 @@ export class CowForkExecutor implements StageExecutor {
     }
   }
 
+  details(): Readonly<Record<string, unknown>> {
+    return this.options.details?.() ?? {};
+  }
+
   async close(mode: 'graceful' | 'force'): Promise<void> {
     this.closed = true;
     for (const wake of this.slotWaiters.splice(0)) wake();
@@ -111,6 +119,7 @@ export class CowForkExecutor implements StageExecutor {
       ...[...this.live].map((c) => (mode === 'force' ? c.kill() : c.shutdown(this.options.exitGraceMs))),
       ...this.exiting,
     ]);
+    await this.options.closeLauncher?.();
   }
 
   private get where(): { pipeline: string; stage: string } {

@@ -11,12 +11,13 @@
  */
 import { ErrorCodes, MinigunError, type MinigunPlugin, type Strategy } from '@minigun/core';
 import { checkFactoryOptions, optionRules, type OptionRule } from '@minigun/core/toolkit';
-import { CowForkExecutor } from './cow-executor.js';
 import { IpcForkExecutor } from './ipc-executor.js';
 import { forkLauncher, type ChildLauncher, type ForkLauncherOptions } from './launcher.js';
 import { RESTART_DEFAULTS, type RestartMode } from './restart-policy.js';
+import { createCowExecutor, START_METHODS, type StartMethod } from './start-method.js';
 
-export { forkLauncher, type ChildLauncher, type ForkLauncherOptions } from './launcher.js';
+export { forkLauncher, type ChildHandle, type ChildLauncher, type ForkLauncherOptions } from './launcher.js';
+export type { StartMethod } from './start-method.js';
 export type { RestartMode } from './restart-policy.js';
 
 export interface ForkStrategyOptions {
@@ -25,6 +26,14 @@ export interface ForkStrategyOptions {
    * default: the stage's concurrency.
    */
   spares?: number;
+  /**
+   * `cow-fork`: how each input's child starts. `'spawn'`: a new Node process (started ahead as spares).
+   * `'forkserver'`: fork(2) from a server process per stage that imported the module and ran the preload
+   * hooks once (Linux, with the bundled addon; the module must not start threads, timers or sockets at
+   * import). `'auto'` (default): the fork server where it is available, else spawn. The choice is in
+   * `result.stats.stages[name].strategyDetails`.
+   */
+  start?: StartMethod;
   /** `ipc-fork`: largest number of inputs sent to a child in one message (adaptive chunking). 1 to 10,000; default 64. */
   maxChunk?: number;
   /** `ipc-fork`: replace a child after it ran this many inputs (a whole number of at least 1). Default: never. */
@@ -59,7 +68,7 @@ const COMMON = {
   launcher: optionRules.methods('start'),
   fork: optionRules.object({ execArgv: optionRules.strings(), env: optionRules.object() }),
 };
-const COW_RULES = { ...COMMON, spares: optionRules.integer(0, 256) };
+const COW_RULES = { ...COMMON, spares: optionRules.integer(0, 256), start: optionRules.oneOf(START_METHODS) };
 const IPC_RULES = {
   ...COMMON,
   maxChunk: optionRules.integer(1, 10_000),
@@ -77,7 +86,8 @@ const IPC_RULES = {
 } satisfies Record<string, OptionRule>;
 const IPC_ONLY = 'it is an ipc-fork option (cow-fork runs one input per fresh child); give it to ipcForkStrategy() or forkStrategies()';
 const NOT_COW = { maxChunk: IPC_ONLY, recycleAfter: IPC_ONLY, maxRssMb: IPC_ONLY, restart: IPC_ONLY, maxRestarts: IPC_ONLY, restartWindowMs: IPC_ONLY };
-const NOT_IPC = { spares: 'it is a cow-fork option (ipc-fork keeps its children for the run); give it to cowForkStrategy() or forkStrategies()' };
+const COW_ONLY = 'it is a cow-fork option (ipc-fork keeps its children for the run); give it to cowForkStrategy() or forkStrategies()';
+const NOT_IPC = { spares: COW_ONLY, start: COW_ONLY };
 
 /** Checks `options` against `rules` once, in the name of `factory`; `launcher` and `fork` exclude each other. */
 function check(factory: string, options: ForkStrategyOptions, rules: Record<string, OptionRule>, elsewhere: Record<string, string>): void {
@@ -86,6 +96,12 @@ function check(factory: string, options: ForkStrategyOptions, rules: Record<stri
     throw new MinigunError(
       ErrorCodes.INVALID_OPTION,
       `${factory}: options launcher and fork exclude each other (fork configures the default launcher, which launcher replaces). Pass execArgv and env to your launcher instead.`,
+    );
+  }
+  if (options.launcher !== undefined && options.start === 'forkserver') {
+    throw new MinigunError(
+      ErrorCodes.INVALID_OPTION,
+      `${factory}: options launcher and start: 'forkserver' exclude each other (a fork server forks its children itself; launcher spawns them). Remove launcher, or use start: 'spawn' or 'auto'.`,
     );
   }
   if (options.restart === 'never') {
@@ -100,11 +116,18 @@ function check(factory: string, options: ForkStrategyOptions, rules: Record<stri
 
 function cowFork(options: ForkStrategyOptions): Strategy {
   const launcher = options.launcher ?? forkLauncher(options.fork);
+  // A launcher of the caller's own starts every child: the fork server is not used with it.
+  const start: StartMethod = options.launcher !== undefined ? 'spawn' : (options.start ?? 'auto');
   return {
     name: 'cow-fork',
     isolated: true,
     createExecutor: (host) =>
-      new CowForkExecutor(host, { launcher, spares: options.spares ?? host.stage.options.concurrency, exitGraceMs: options.exitGraceMs ?? 5000 }),
+      createCowExecutor(host, start, {
+        launcher,
+        spares: options.spares ?? host.stage.options.concurrency,
+        exitGraceMs: options.exitGraceMs ?? 5000,
+        fork: options.fork,
+      }),
   };
 }
 
@@ -131,7 +154,7 @@ function ipcFork(options: ForkStrategyOptions): Strategy {
   };
 }
 
-/** The `cow-fork` strategy (options: spares, exitGraceMs, launcher or fork). */
+/** The `cow-fork` strategy (options: start, spares, exitGraceMs, launcher or fork). */
 export function cowForkStrategy(options: ForkStrategyOptions = {}): Strategy {
   check('cowForkStrategy()', options, COW_RULES, NOT_COW);
   return cowFork(options);

@@ -22,6 +22,14 @@ const fails = (fn: () => unknown, ...parts: string[]): void => {
 };
 
 describe('fork strategy factory options', () => {
+  it("start must be 'spawn', 'forkserver' or 'auto'; it is a cow-fork option; a launcher of one's own excludes 'forkserver'", () => {
+    for (const bad of ['fork', '', 1, null])
+      fails(() => forkStrategies({ start: bad as never }), 'forkStrategies()', 'option start', '"spawn", "forkserver", "auto"');
+    fails(() => cowForkStrategy({ start: 'zygote' as never }), 'cowForkStrategy()', 'start', '"zygote"');
+    fails(() => ipcForkStrategy({ start: 'spawn' }), 'ipcForkStrategy() does not take option "start"', 'cow-fork option');
+    fails(() => cowForkStrategy({ launcher: forkLauncher(), start: 'forkserver' }), "launcher and start: 'forkserver' exclude each other");
+    for (const start of ['spawn', 'forkserver', 'auto'] as const) expect(cowForkStrategy({ start }).name).toBe('cow-fork');
+  });
   it('spares must be a whole number from 0 to 256', () => {
     for (const bad of [Infinity, -1, 1.5, Number.NaN, 257]) {
       fails(() => forkStrategies({ spares: bad }), 'forkStrategies()', 'spares', 'from 0 to 256', String(bad));

@@ -1,7 +1,7 @@
 /** Helpers of the strategy-fork tests (not a test file); the generic ones come from @minigun/test-utils. */
 import { Registry, type RunResult } from '@minigun/core';
 import { assertAccounting } from '@minigun/core/testing';
-import { forkStrategies, type ForkStrategyOptions } from '@minigun/strategy-fork';
+import { forkStrategies, type ForkStrategyOptions, type StartMethod } from '@minigun/strategy-fork';
 
 export {
   childrenOf,
@@ -19,7 +19,14 @@ export {
   waitFor,
 } from '@minigun/test-utils';
 
-export const registry = (options: ForkStrategyOptions = {}): Registry => new Registry().use(forkStrategies(options));
+/**
+ * cow-fork's start method for the whole test run: MINIGUN_TEST_COW_START=spawn|forkserver|auto (the package's
+ * test script runs the fork test files under the default and again under spawn). Unset: the default (auto).
+ */
+export const COW_START = process.env.MINIGUN_TEST_COW_START as StartMethod | undefined;
+
+export const registry = (options: ForkStrategyOptions = {}): Registry =>
+  new Registry().use(forkStrategies(options.launcher === undefined && COW_START !== undefined ? { start: COW_START, ...options } : options));
 
 /** Every stage: in = done + failed + cancelled. */
 export const expectAccounting: (r: RunResult) => void = assertAccounting;

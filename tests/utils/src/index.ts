@@ -77,17 +77,25 @@ export function childrenOf(ppid = process.pid): number[] {
 }
 
 /**
- * Live Minigun child processes of `ppid`: those whose command line runs the fork strategy's child entry.
+ * Live Minigun child processes of `ppid`: those whose command line runs the fork strategy's child entry,
+ * and cow-fork's fork servers with the children they forked (which carry the server's command line).
  * Other children are not counted: with a cold cache, tsx's esbuild keeps a service process of its own.
  */
 export function minigunChildren(ppid = process.pid): number[] {
-  return childrenOf(ppid).filter((pid) => {
+  const cmdline = (pid: number): string => {
     try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('child.js');
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     } catch {
-      return false; // gone meanwhile
+      return ''; // gone meanwhile
     }
-  });
+  };
+  const found: number[] = [];
+  for (const pid of childrenOf(ppid)) {
+    const cmd = cmdline(pid);
+    if (cmd.includes('child.js')) found.push(pid);
+    else if (cmd.includes('fork-server.js')) found.push(pid, ...childrenOf(pid));
+  }
+  return found;
 }
 
 /** Waits until none of `pids` is alive; returns those still alive after `timeoutMs`. */

@@ -17,6 +17,7 @@ import type {
   ProducerFn,
   RunContext,
   StageHook,
+  PreloadHook,
   StageKind,
   StageOptions,
 } from '../types.js';
@@ -251,6 +252,18 @@ export class PipelineBuilder<S = unknown> implements HookTarget<RunContext<S>> {
   afterFork(stage: string, fn: StageHook<S>): this;
   afterFork(a: string | StageHook<S>, b?: StageHook<S>): this {
     return typeof a === 'string' ? this.hook('afterFork', a, b) : this.hook('afterFork', undefined, a);
+  }
+  /**
+   * Once in each isolated process (or thread) that loads this pipeline's module for a stage, before any
+   * afterFork there: load what every worker should share (a lookup table, a model). With cow-fork's fork
+   * server it runs once in the server, and its children share what it loaded copy-on-write; with other
+   * isolated strategies, once per worker. Never in the parent. A preload that throws fails the stage before
+   * any input (the worker cannot start). Pipeline-wide, or for one stage.
+   */
+  preload(fn: PreloadHook): this;
+  preload(stage: string, fn: PreloadHook): this;
+  preload(a: string | PreloadHook, b?: PreloadHook): this {
+    return typeof a === 'string' ? this.hook('preload', a, b) : this.hook('preload', undefined, a);
   }
   /** Once before the stage starts. */
   before(stage: string, fn: StageHook<S>): this {

@@ -109,6 +109,10 @@ export class StageNode implements StageShape {
     return this.executor?.workers?.();
   }
 
+  details(): Readonly<Record<string, unknown>> | undefined {
+    return this.executor?.details?.();
+  }
+
   get depth(): number {
     return this.queue.length;
   }

@@ -46,6 +46,8 @@ export interface StageShape {
   readonly depth: number;
   /** The strategy's workers, when it reports them. */
   workers?(): readonly WorkerInfo[] | undefined;
+  /** The strategy's own facts about the stage, when it reports them. */
+  details?(): Readonly<Record<string, unknown>> | undefined;
 }
 
 export function snapshotStage(s: StageShape, now: number): StageStats {
@@ -60,6 +62,7 @@ export function snapshotStage(s: StageShape, now: number): StageStats {
   const timePerItemMs = s.kind === 'producer' ? (c.out > 0 ? activeMs / c.out : 0) : meanMs;
   const utilization = activeMs > 0 ? Math.min(1, busyMs / (activeMs * s.concurrency)) : 0;
   const workers = s.workers?.();
+  const details = s.details?.();
   return {
     stage: s.name,
     kind: s.kind,
@@ -81,6 +84,7 @@ export function snapshotStage(s: StageShape, now: number): StageStats {
     utilization: round(utilization),
     ...(c.total === undefined ? {} : { total: c.total }),
     ...(workers === undefined ? {} : { workers }),
+    ...(details === undefined ? {} : { strategyDetails: details }),
   };
 }
 

@@ -53,6 +53,7 @@ export function createStrategyHost(node: StageNode, deps: HostDeps): StrategyHos
     stage: stageInfo(node, deps.pipeline, deps.module),
     state: deps.state,
     signal: deps.signal,
+    log: node.ctx.log,
     transport: node.transport,
     beforeFork: (info) => deps.beforeFork(node, info.workerId),
     upcoming: () => (deps.signal.aborted ? { queued: 0, more: false } : { queued: node.queue.length, more: node.mayReceiveInput() }),

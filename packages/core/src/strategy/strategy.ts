@@ -3,7 +3,7 @@
  * packages/core/README.md ("Writing a strategy"). The built-in `inline` strategy is declared here too, but
  * the runner executes it directly (a synchronous fast path) rather than through an executor.
  */
-import type { StageKind, WorkerInfo } from '../types.js';
+import type { Logger, StageKind, WorkerInfo } from '../types.js';
 import type { ResolvedStageOptions } from '../definition/options.js';
 
 /** What a strategy is told about the stage it runs. */
@@ -91,6 +91,11 @@ export interface StageExecutor {
    * progress interval only, so it may build a fresh array. Without it, progress shows the busy-slot count.
    */
   workers?(): readonly WorkerInfo[];
+  /**
+   * Facts about how the stage runs that a user may want to see (e.g. which start method cow-fork chose),
+   * reported in `result.stats.stages[name].strategyDetails`. Optional; plain, JSON-friendly values.
+   */
+  details?(): Readonly<Record<string, unknown>>;
 }
 
 /** What the runner offers an executor. */
@@ -99,6 +104,8 @@ export interface StrategyHost {
   /** The parent's run state (isolated strategies snapshot it when a worker starts). */
   readonly state: unknown;
   readonly signal: AbortSignal;
+  /** The run's logger, prefixed with pipeline and stage (for what a strategy decides once per run). */
+  readonly log: Logger;
   /**
    * The stage's transport when it is not the channel (`options.transport`), opened by the runner for this
    * run and closed when the run ends, however it ends. `forkSetup` hands its worker half to each worker;

@@ -31,6 +31,28 @@ export interface PreparedStage {
   start(setup: WorkerSetup, threadId?: number): WorkerRuntime;
 }
 
+/** Stages prepared in this isolate, by target. */
+const PREPARED = new Map<string, Promise<PreparedStage>>();
+
+/** Runs the stage's preload hooks (pipeline-wide, then the stage's); the first that throws fails the preparation. */
+async function preload(compiled: CompiledPipeline, stage: CompiledStage, target: StageTarget): Promise<void> {
+  const hooks = compiled.hooks.list('preload', stage.name);
+  if (hooks.length === 0) return;
+  try {
+    await runHooks(hooks, [{ pipeline: target.pipeline, stage: stage.name, pid: process.pid }], {
+      policy: 'throw',
+      where: { pid: process.pid, threadId: currentThreadId() },
+    });
+  } catch (error) {
+    const cause = (error as { cause?: unknown }).cause ?? error;
+    throw new MinigunError(
+      ErrorCodes.WORKER_SETUP,
+      `The preload hook of stage "${stage.name}" (pipeline "${target.pipeline}") threw: ${(cause as Error)?.message ?? String(cause)}. No input of the stage can run; fix the hook (it runs in the worker, or the fork server, before any afterFork).`,
+      { pipeline: target.pipeline, stage: stage.name, cause },
+    );
+  }
+}
+
 export class WorkerRuntime {
   private readonly controller = new AbortController();
   /** Producer flow control: emissions in flight to the parent. */
@@ -57,14 +79,32 @@ export class WorkerRuntime {
    * The first half of `create`, for workers started ahead of their input (spares): import the module and
    * find the stage now; `start` with the state snapshot and worker id once an input is assigned.
    */
-  static async prepare(target: StageTarget, logger: Logger = consoleLogger): Promise<PreparedStage> {
-    markMinigunWorker();
-    const exports = await importPipelineModule(target.module);
+  static prepare(target: StageTarget, logger: Logger = consoleLogger): Promise<PreparedStage> {
+    // Once per stage and isolate: its preload hooks run once, and a process forked from this one (a fork
+    // server's child) finds the stage prepared.
+    const key = JSON.stringify([target.module, target.pipeline, target.stage]);
+    let prepared = PREPARED.get(key);
+    if (prepared === undefined) {
+      prepared = WorkerRuntime.load(target, logger);
+      PREPARED.set(key, prepared);
+      prepared.catch(() => PREPARED.delete(key)); // a failure may be retried (a fixed module, a new worker)
+    }
     // A worker started ahead (a spare) loads the transport's worker half now too, off the input's path. If it
     // cannot, the setup loads it again (afterFork) and fails with an error that names the stage and transport.
-    if (target.transportModule !== undefined) await import(target.transportModule).catch(() => undefined);
+    const transportModule = target.transportModule;
+    if (transportModule === undefined) return prepared;
+    return prepared.then(async (p) => {
+      await import(transportModule).catch(() => undefined);
+      return p;
+    });
+  }
+
+  private static async load(target: StageTarget, logger: Logger): Promise<PreparedStage> {
+    markMinigunWorker();
+    const exports = await importPipelineModule(target.module);
     const pipeline = findPipeline(exports, target.pipeline, target.module);
     const stage = findStage(pipeline, target.stage);
+    await preload(pipeline.compiled, stage, target);
     return {
       target,
       start: (setup, threadId) => {
