@@ -3,7 +3,7 @@
  * preload hooks), handed to the run at once so that the run starts meanwhile, as spawn's spares do. Every
  * call waits for the real executor; one that could not be made fails each input with why.
  */
-import type { Attempt, Emission, StageExecutor, WorkerInfo } from '@minigun/core';
+import type { Attempt, Emission, StageExecutor, StreamInput, WorkerInfo } from '@minigun/core';
 
 export class DeferredExecutor implements StageExecutor {
   private made: StageExecutor | undefined;
@@ -23,6 +23,12 @@ export class DeferredExecutor implements StageExecutor {
     const executor = await this.making;
     if (executor.produce === undefined) throw new Error('cow-fork: the executor cannot run producers');
     await executor.produce(emit, signal);
+  }
+
+  async stream(input: StreamInput, emit: (e: Emission) => Promise<void>, signal: AbortSignal): Promise<void> {
+    const executor = await this.making;
+    if (executor.stream === undefined) throw new Error('cow-fork: the executor cannot run custom stages');
+    await executor.stream(input, emit, signal);
   }
 
   async close(mode: 'graceful' | 'force'): Promise<void> {
