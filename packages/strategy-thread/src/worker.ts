@@ -14,6 +14,8 @@ let runtime: Promise<WorkerRuntime> | undefined;
 /** Where this worker tells the parent whether it runs a task (shared memory: no message per task). */
 let busy: { flags: Int32Array; slot: number } | undefined;
 let runtimeKey: string | undefined;
+/** Ends what the current run's setup opened in this worker (a kept worker serves the next run afresh). */
+let endRun: (() => Promise<void>) | undefined;
 
 function send(port: MessagePort, message: PortMessage): void {
   port.postMessage(message);
@@ -40,6 +42,10 @@ function setUp(task: ThreadTask): Promise<WorkerRuntime> {
             if ((event as { data?: { t?: string } }).data?.t === 'cancel') rt.cancel();
           };
           cancel.unref();
+          endRun = async () => {
+            cancel.close();
+            await rt.close();
+          };
           const hooks = await rt.afterFork();
           send(port, { t: 'ready', workerId: setup.workerId, pid: process.pid, threadId, hooks });
           resolve(rt);
@@ -56,6 +62,11 @@ function setUp(task: ThreadTask): Promise<WorkerRuntime> {
 export default async function run(task: ThreadTask): Promise<ThreadTaskResult> {
   if (runtime === undefined || runtimeKey !== task.key) {
     if (task.port === undefined) return { t: 'needsSetup' };
+    // keepAlive: this worker served an earlier run. Its module stays loaded; the run's runtime (state
+    // snapshot, afterFork, ctx) is set up again below.
+    const ending = endRun;
+    endRun = undefined;
+    await ending?.().catch(() => undefined);
     runtimeKey = task.key;
     runtime = setUp(task);
     // A failed setup is retried by the next task that brings a port.

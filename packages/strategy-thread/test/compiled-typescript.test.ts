@@ -73,7 +73,7 @@ describe('a .ts pipeline module in thread workers', () => {
 });
 
 describe('where the module cannot be compiled', () => {
-  it('the workers load it through tsx, and the reason is logged once', async () => {
+  it('the workers load it through tsx, and the reason is logged once', { timeout: 60_000 }, async () => {
     const app = typescriptApp({ strategies, registryImport: "import { threadStrategies } from '@minigun/strategy-thread';", use: 'threadStrategies()' });
     const notADirectory = join(tempDir('minigun-ts-cache-'), 'file');
     writeFileSync(notADirectory, '');
