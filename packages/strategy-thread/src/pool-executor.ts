@@ -36,6 +36,8 @@ export interface PoolExecutorOptions {
   /** How long closing may wait for workers to terminate before giving up on them (tinylibs/tinypool#54). */
   readonly terminateTimeoutMs: number;
   readonly resourceLimits?: import('node:worker_threads').ResourceLimits;
+  /** How many tasks (chunks of inputs) a worker runs at once: more than 1 overlaps async stage functions. */
+  readonly perWorker: number;
   /** keepAlive: where the pool comes from and goes back to between runs of the stage. */
   readonly warm?: WarmPools<Tinypool>;
 }
@@ -91,6 +93,7 @@ export class PoolExecutor implements StageExecutor {
       minThreads: options.perInput ? 0 : size,
       maxThreads: size,
       isolateWorkers: options.perInput,
+      concurrentTasksPerWorker: options.perWorker,
       execArgv: workerExecArgv(),
       resourceLimits: options.resourceLimits,
       // Idle workers stay for the run (and, with keepAlive, until the warm pool ends); tinypool unrefs them
@@ -103,7 +106,12 @@ export class PoolExecutor implements StageExecutor {
   }
 
   capacity(): number {
-    return this.queue.capacity(this.host.stage.options.concurrency);
+    return this.queue.capacity(this.lanes);
+  }
+
+  /** Tasks in flight at most: `perWorker` in each of the `concurrency` threads. */
+  private get lanes(): number {
+    return this.host.stage.options.concurrency * this.options.perWorker;
   }
 
   execute(attempt: Attempt): Promise<Iterable<Emission> | AsyncIterable<Emission>> {
@@ -158,7 +166,7 @@ export class PoolExecutor implements StageExecutor {
   workers(): WorkerInfo[] {
     return this.pool.threads.flatMap((t) => {
       const id = this.workerIds.get(t.threadId);
-      return id === undefined ? [] : [{ id, pid: process.pid, threadId: t.threadId, busy: Atomics.load(this.busy, id % this.busy.length) === 1 }];
+      return id === undefined ? [] : [{ id, pid: process.pid, threadId: t.threadId, busy: Atomics.load(this.busy, id % this.busy.length) > 0 }];
     });
   }
 
@@ -168,9 +176,9 @@ export class PoolExecutor implements StageExecutor {
 
   /** Sends queued inputs to free workers, in chunks sized by the AdaptiveChunker. */
   private dispatch(): void {
-    const size = this.host.stage.options.concurrency;
-    while (this.queue.length > 0 && this.running < size && !this.closed) {
-      void this.runChunk(this.queue.take(size - this.running));
+    const lanes = this.lanes;
+    while (this.queue.length > 0 && this.running < lanes && !this.closed) {
+      void this.runChunk(this.queue.take(lanes - this.running));
     }
   }
 

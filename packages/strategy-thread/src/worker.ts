@@ -63,12 +63,12 @@ export default async function run(task: ThreadTask): Promise<ThreadTaskResult> {
   if (runtime === undefined || runtimeKey !== task.key) {
     if (task.port === undefined) return { t: 'needsSetup' };
     // keepAlive: this worker served an earlier run. Its module stays loaded; the run's runtime (state
-    // snapshot, afterFork, ctx) is set up again below.
+    // snapshot, afterFork, ctx) is set up again below. Set synchronously: with perWorker, the run's next
+    // task may arrive while this one waits, and must wait for the same setup.
     const ending = endRun;
     endRun = undefined;
-    await ending?.().catch(() => undefined);
     runtimeKey = task.key;
-    runtime = setUp(task);
+    runtime = (ending === undefined ? Promise.resolve() : ending().catch(() => undefined)).then(() => setUp(task));
     // A failed setup is retried by the next task that brings a port.
     runtime.catch(() => {
       runtime = undefined;
@@ -82,11 +82,13 @@ export default async function run(task: ThreadTask): Promise<ThreadTaskResult> {
   }
   const message = task.message;
   if (message.t === 'inputs') {
-    if (busy !== undefined) Atomics.store(busy.flags, busy.slot, 1);
+    // A count, not a flag: with perWorker a worker runs several tasks at once.
+    const flags = busy;
+    if (flags !== undefined) Atomics.add(flags.flags, flags.slot, 1);
     try {
       return { t: 'results', outcomes: await rt.runInputs(message.inputs) };
     } finally {
-      if (busy !== undefined) Atomics.store(busy.flags, busy.slot, 0);
+      if (flags !== undefined) Atomics.sub(flags.flags, flags.slot, 1);
     }
   }
   const port = task.port;
