@@ -12,7 +12,7 @@
  * another process, reuses the file. Where compiling is impossible the workers load the module through the
  * loader as before, and the reason is logged once per module.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -44,6 +44,8 @@ interface Built {
 
 /** Per process: module (+ conditions and cache dir) → the last build, reused while its inputs are unchanged. */
 const builds = new Map<string, Built>();
+/** Compiles in progress (runs started together share one). */
+const compiling = new Map<string, Promise<string>>();
 const warned = new Set<string>();
 
 /**
@@ -66,13 +68,21 @@ export async function moduleForWorkers(module: string, log: Logger): Promise<str
   }
 }
 
-async function compile(file: string): Promise<string> {
+function compile(file: string): Promise<string> {
   const conditions = userConditions();
   const dir = cacheDir();
   const key = `${file}\0${conditions.join(',')}\0${dir}`;
   const last = builds.get(key);
-  if (last !== undefined && unchanged(last)) return last.url;
+  if (last !== undefined && unchanged(last)) return Promise.resolve(last.url);
+  let running = compiling.get(key);
+  if (running === undefined) {
+    running = build(file, conditions, dir, key).finally(() => compiling.delete(key));
+    compiling.set(key, running);
+  }
+  return running;
+}
 
+async function build(file: string, conditions: string[], dir: string, key: string): Promise<string> {
   let esbuild: Esbuild;
   try {
     esbuild = (await import('esbuild')) as Esbuild;
@@ -100,7 +110,7 @@ async function compile(file: string): Promise<string> {
     const now = new Date();
     utimesSync(target, now, now); // recently used: kept by the pruning below
   } else {
-    const temp = `${target}.${process.pid}.tmp`;
+    const temp = `${target}.${process.pid}.${randomUUID()}.tmp`;
     writeFileSync(temp, text, { mode: 0o600 });
     renameSync(temp, target);
     prune(dir);
