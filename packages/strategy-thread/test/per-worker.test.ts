@@ -47,12 +47,10 @@ describe('perWorker (thread)', () => {
       p.producer('gen', () => [1]);
       p.processor('io', { strategy: 'thread', transport: 'tempfile' }, (n: number) => n);
     });
-    const registry = new Registry()
-      .use(threadStrategies({ perWorker: 2 }))
-      .use({
-        name: 'fake-tempfile',
-        transports: [{ name: 'tempfile', workerModule: 'x', open: () => ({ config: {}, read: async () => [], close: async () => undefined }) as never }],
-      });
+    const registry = new Registry().use(threadStrategies({ perWorker: 2 })).use({
+      name: 'fake-tempfile',
+      transports: [{ name: 'tempfile', workerModule: 'x', open: () => ({ config: {}, read: async () => [], close: async () => undefined }) as never }],
+    });
     expect(() => withTransport.validateFor(registry)).toThrow(/perWorker 2 and transport "tempfile"/);
   });
 });
