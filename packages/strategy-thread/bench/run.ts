@@ -244,8 +244,9 @@ function listFiles(dir: string, max: number): { paths: string[]; bytes: number }
 function hashWorkload(args: Args): Workload {
   const dir = args.hashDir || fileURLToPath(new URL('../../../node_modules', import.meta.url));
   const { paths, bytes } = listFiles(dir, args.hashFiles);
-  const perWorker = new Registry().use(threadStrategies({ perWorker: 8, maxChunk: 1 }));
-  const single = new Registry().use(threadStrategies({ maxChunk: 1 }));
+  const perWorker = new Registry().use(threadStrategies({ perWorker: 8 }));
+  const perWorker32 = new Registry().use(threadStrategies({ perWorker: 32 }));
+  const single = new Registry().use(threadStrategies());
   const hash = async (p: typeof hashThread, registry: Registry): Promise<number> => {
     const state = { paths, sum: 0 };
     const r = await p.run({ state, registry });
@@ -259,6 +260,7 @@ function hashWorkload(args: Args): Workload {
     expected: bytes,
     variants: [
       { name: `minigun thread (2 threads) perWorker 8, ${TS}`, role: 'minigun', run: () => hash(hashThread, perWorker) },
+      { name: `minigun thread (2 threads) perWorker 32, ${TS}`, role: 'minigun', run: () => hash(hashThread, perWorker32) },
       { name: `minigun thread (2 threads) perWorker 1, ${TS}`, role: 'minigun', run: () => hash(hashThread, single) },
       { name: 'minigun inline, concurrency 8', role: 'baseline', run: () => hash(hashInline, single) },
     ],
