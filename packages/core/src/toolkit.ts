@@ -19,3 +19,4 @@ export { forkSetup, deliverHookReport } from './toolkit/fork-setup.js';
 export { emissionsOf } from './toolkit/outcome.js';
 export { rejectCustomStage } from './toolkit/stage-kinds.js';
 export { checkFactoryOptions, optionRules, type OptionRule } from './toolkit/factory-options.js';
+export { WarmPools, keepAliveRule, keepAliveIdleMs, DEFAULT_IDLE_MS, type KeepAliveOptions } from './toolkit/warm-pools.js';

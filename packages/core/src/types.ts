@@ -96,7 +96,8 @@ export interface StageOptions<S = unknown> {
   strategy?: string;
   /**
    * How many inputs of this stage run at once, whatever the strategy: async slots (inline), pool size
-   * (thread, ipc-fork), live children (cow-fork). A positive integer; default 1.
+   * (thread, ipc-fork), live children (cow-fork). A positive integer; default 1. With the thread strategy's
+   * `perWorker` option it stays the number of threads, each running up to `perWorker` inputs at once.
    */
   concurrency?: number;
   /** Explicit targets. Several targets receive every item (`dispatch: 'broadcast'`) unless `dispatch` says otherwise. */

@@ -1,7 +1,7 @@
 /**
  * The bench pipelines in a TypeScript module, as a TypeScript user writes them: the fork strategies'
- * children import this file (`{ module: import.meta.url }`), so they need tsx (the default launcher passes
- * the parent's `--import tsx` on to them). For information only: the targets are judged on the plain
+ * children import this file (`{ module: import.meta.url }`): the run compiles it once in the parent and the
+ * children import the JavaScript, without a loader. For information only: the targets are judged on the plain
  * JavaScript twin pipelines-js.mjs (same stage code, define-pipelines.mjs). Nothing runs on import: the
  * self-test at the bottom is guarded by isMain, since every child imports this module. The benchmark runs
  * these pipelines with runForSum from @minigun/bench-harness.

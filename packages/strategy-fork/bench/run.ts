@@ -36,12 +36,11 @@
  * every timed raw run forks its children / creates its tinypool pool inside the timing too, and waits for
  * them to exit (pool.destroy()) before the clock stops.
  *
- * Children flags: the bench runs under `--import tsx`, and both child_process.fork and the fork strategies'
- * default launcher pass the parent's execArgv on to children, so every child would register tsx. The judged
- * Minigun rows import the pipelines from a plain-JavaScript module (pipelines-js.mjs) and give the children
- * the parent's flags without loader flags (`forkStrategies({ fork: { execArgv } })`), exactly like the raw
- * baselines' children. Rows marked `.ts` use pipelines.ts and the default launcher (children inherit
- * `--import tsx`), for information.
+ * Children flags: the bench runs under `--import tsx`; child_process.fork would pass it on to children. The
+ * judged Minigun rows import the pipelines from a plain-JavaScript module (pipelines-js.mjs) and give the
+ * children the parent's flags without loader flags (`forkStrategies({ fork: { execArgv } })`), exactly like
+ * the raw baselines' children. Rows marked `.ts` use pipelines.ts (compiled once per run in the parent) and
+ * the default launcher, which leaves TypeScript loader flags out: how a TypeScript user runs it.
  *
  * Options (--help lists them): --json (one JSON document on stdout, progress on stderr), --runs=3 (timed runs of every workload
  * but cow), --cow-runs=2 (cow), --only=cow,spares,forkserver,dispatch,cpu,setup, --extra (more informative rows),
@@ -167,7 +166,7 @@ function startCost(): { inheritedMs: number; withoutCaMs?: number } {
   return { inheritedMs, withoutCaMs: time({ ...process.env, NODE_EXTRA_CA_CERTS: undefined }) };
 }
 
-/** A registry with the default launcher: children inherit this process's flags, `--import tsx` included. */
+/** A registry with the default launcher: children get this process's flags without TypeScript loaders. */
 function defaultRegistry(options: ForkStrategyOptions = {}): Registry {
   return new Registry().use(forkStrategies(options));
 }
@@ -244,7 +243,7 @@ type Measured = WorkloadResult<VariantResult & BaselineRatios & Counted<'childCp
 const incSum = (n: number): number => (n * (n + 1)) / 2;
 
 const JS = 'module .mjs, children without loader';
-const TS = 'module .ts, children inherit --import tsx';
+const TS = 'module .ts (compiled in the parent), default launcher';
 
 const V = {
   cow: `minigun cow-fork (spares 2), ${JS}`,
@@ -385,7 +384,7 @@ function setupWorkload(args: Args): Workload {
     expected: incSum,
     variants: [
       { name: V.ipc, role: 'minigun', run: (n) => runForSum(js.ipcIncPipeline, n, 0, plain) },
-      { name: 'minigun ipc-fork, module .mjs, children inherit --import tsx', role: 'minigun', run: (n) => runForSum(js.ipcIncPipeline, n, 0, inherited) },
+      { name: 'minigun ipc-fork, module .mjs, default launcher', role: 'minigun', run: (n) => runForSum(js.ipcIncPipeline, n, 0, inherited) },
       { name: V.ipcTs, role: 'minigun', run: (n) => runForSum(ts.ipcIncPipeline, n, 0, inherited) },
       ...(withoutCa === undefined ? [] : [{ name: V.ipcNoCa, role: 'reference' as const, run: (n: number) => runForSum(js.ipcIncPipeline, n, 0, withoutCa) }]),
       { name: V.cow, role: 'minigun', run: (n) => runForSum(js.cowIncPipeline, n, 0, plain) },

@@ -83,8 +83,20 @@ export class ChildWorker {
    * Calls `listener` once the process is gone, before the requests it held fail: whoever keeps the child
    * learns of its death before the inputs it held are failed and handed back.
    */
-  whenGone(listener: () => void): void {
+  whenGone(listener: () => void): () => void {
     this.goneListeners.add(listener);
+    return () => this.goneListeners.delete(listener);
+  }
+
+  /** keepAlive: an idle kept child (its process and IPC channel) does not keep the parent alive; `ref` undoes it. */
+  unref(): void {
+    this.process.unref?.();
+    (this.process.channel as { unref?(): void } | null | undefined)?.unref?.();
+  }
+
+  ref(): void {
+    this.process.ref?.();
+    (this.process.channel as { ref?(): void } | null | undefined)?.ref?.();
   }
 
   send(message: ParentMessage): void {

@@ -10,7 +10,8 @@
  *   // or: import '@minigun/strategy-fork/register';  (adds them to defaultRegistry)
  */
 import { ErrorCodes, MinigunError, type MinigunPlugin, type Strategy } from '@minigun/core';
-import { checkFactoryOptions, optionRules, type OptionRule } from '@minigun/core/toolkit';
+import { WarmPools, checkFactoryOptions, keepAliveIdleMs, keepAliveRule, optionRules, type KeepAliveOptions, type OptionRule } from '@minigun/core/toolkit';
+import type { ChildWorker } from './child-worker.js';
 import { IpcForkExecutor } from './ipc-executor.js';
 import { forkLauncher, type ChildLauncher, type ForkLauncherOptions } from './launcher.js';
 import { RESTART_DEFAULTS, type RestartMode } from './restart-policy.js';
@@ -61,6 +62,14 @@ export interface ForkStrategyOptions {
   launcher?: ChildLauncher;
   /** Options for the default launcher (execArgv, env); not with `launcher`, which starts children its own way. */
   fork?: ForkLauncherOptions;
+  /**
+   * `ipc-fork`: keep each stage's children between runs of its pipeline (opt-in), ended after `idleMs`
+   * without a run (default 30000) or by `registry.close()`. `true` is `{ idleMs: 30000 }`. A kept child
+   * keeps its imported modules (module-level variables persist); each run still runs beforeFork, sends it
+   * its own state snapshot and runs `afterFork` in it, and `ctx.state` is that run's. Idle kept children
+   * never keep the process alive (and exit when it does).
+   */
+  keepAlive?: boolean | KeepAliveOptions;
 }
 
 const COMMON = {
@@ -83,9 +92,18 @@ const IPC_RULES = {
     expected: 'a number of milliseconds above 0, or Infinity (the whole run)',
     check: (v: unknown) => typeof v === 'number' && v > 0,
   },
+  keepAlive: keepAliveRule,
 } satisfies Record<string, OptionRule>;
 const IPC_ONLY = 'it is an ipc-fork option (cow-fork runs one input per fresh child); give it to ipcForkStrategy() or forkStrategies()';
-const NOT_COW = { maxChunk: IPC_ONLY, recycleAfter: IPC_ONLY, maxRssMb: IPC_ONLY, restart: IPC_ONLY, maxRestarts: IPC_ONLY, restartWindowMs: IPC_ONLY };
+const NOT_COW = {
+  maxChunk: IPC_ONLY,
+  recycleAfter: IPC_ONLY,
+  maxRssMb: IPC_ONLY,
+  restart: IPC_ONLY,
+  maxRestarts: IPC_ONLY,
+  restartWindowMs: IPC_ONLY,
+  keepAlive: IPC_ONLY,
+};
 const COW_ONLY = 'it is a cow-fork option (ipc-fork keeps its children for the run); give it to cowForkStrategy() or forkStrategies()';
 const NOT_IPC = { spares: COW_ONLY, start: COW_ONLY };
 
@@ -134,6 +152,16 @@ function cowFork(options: ForkStrategyOptions): Strategy {
 function ipcFork(options: ForkStrategyOptions): Strategy {
   const launcher = options.launcher ?? forkLauncher(options.fork);
   const maxChunk = options.maxChunk ?? 64;
+  const exitGraceMs = options.exitGraceMs ?? 5000;
+  const idleMs = keepAliveIdleMs(options.keepAlive);
+  const warm =
+    idleMs === undefined
+      ? undefined
+      : new WarmPools<ChildWorker[]>(idleMs, async (children) => {
+          // Counted again while they exit: close() resolves once they are gone.
+          for (const c of children) c.ref();
+          await Promise.all(children.map((c) => c.shutdown(exitGraceMs)));
+        });
   return {
     name: 'ipc-fork',
     isolated: true,
@@ -144,13 +172,15 @@ function ipcFork(options: ForkStrategyOptions): Strategy {
         maxChunk,
         recycleAfter: options.recycleAfter,
         maxRssMb: options.maxRssMb,
-        exitGraceMs: options.exitGraceMs ?? 5000,
+        exitGraceMs,
         restart: {
           restart: options.restart ?? RESTART_DEFAULTS.restart,
           maxRestarts: options.maxRestarts ?? RESTART_DEFAULTS.maxRestarts,
           restartWindowMs: options.restartWindowMs ?? RESTART_DEFAULTS.restartWindowMs,
         },
+        warm,
       }),
+    close: async () => warm?.close(),
   };
 }
 
@@ -160,7 +190,7 @@ export function cowForkStrategy(options: ForkStrategyOptions = {}): Strategy {
   return cowFork(options);
 }
 
-/** The `ipc-fork` strategy (options: maxChunk, recycleAfter, maxRssMb, restart, maxRestarts, restartWindowMs, exitGraceMs, launcher or fork). */
+/** The `ipc-fork` strategy (options: maxChunk, recycleAfter, maxRssMb, restart, maxRestarts, restartWindowMs, keepAlive, exitGraceMs, launcher or fork). */
 export function ipcForkStrategy(options: ForkStrategyOptions = {}): Strategy {
   check('ipcForkStrategy()', options, IPC_RULES, NOT_IPC);
   return ipcFork(options);

@@ -6,7 +6,16 @@
  * as its RestartPolicy decides; once the policy gives up, the stage's inputs fail at once.
  */
 import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost, type StreamInput, type WorkerInfo } from '@minigun/core';
-import { AttemptQueue, assertCloneable, deliverHookReport, emissionsOf, forkSetup, type InputOutcome, type QueuedAttempt } from '@minigun/core/toolkit';
+import {
+  AttemptQueue,
+  assertCloneable,
+  deliverHookReport,
+  emissionsOf,
+  forkSetup,
+  type InputOutcome,
+  type QueuedAttempt,
+  type WarmPools,
+} from '@minigun/core/toolkit';
 import { ChildWorker } from './child-worker.js';
 import type { ChildLauncher } from './launcher.js';
 import { RestartPolicy, type RestartOptions } from './restart-policy.js';
@@ -21,6 +30,8 @@ export interface IpcForkOptions {
   readonly exitGraceMs: number;
   /** What follows a child's death. */
   readonly restart: RestartOptions;
+  /** keepAlive: where the children come from and go back to between runs of the stage. */
+  readonly warm?: WarmPools<ChildWorker[]>;
 }
 
 /** One place in the pool: at most one child at a time. */
@@ -30,6 +41,10 @@ interface Slot {
   busy: boolean;
   /** Its child died and is not replaced (restart: 'never'). */
   lost: boolean;
+  /** Its child has been set up for this run (a kept child still holds the previous run's setup). */
+  setUp: boolean;
+  /** Stops listening for the death of the slot's child (it is handed to the next run). */
+  forget?: () => void;
 }
 
 export class IpcForkExecutor implements StageExecutor {
@@ -39,6 +54,8 @@ export class IpcForkExecutor implements StageExecutor {
   private readonly restart: RestartPolicy;
   private nextWorkerId = 1;
   private closed = false;
+  /** The children's key among the strategy's warm pools: the same stage of the same module, with as many slots. */
+  private readonly warmKey: string;
   /** Set once the restart policy gave up: every input fails with it from then on. */
   private stopped: Error | undefined;
 
@@ -46,7 +63,11 @@ export class IpcForkExecutor implements StageExecutor {
     private readonly host: StrategyHost,
     private readonly options: IpcForkOptions,
   ) {
-    this.slots = Array.from({ length: host.stage.options.concurrency }, () => ({ busy: false, lost: false }));
+    this.slots = Array.from({ length: host.stage.options.concurrency }, () => ({ busy: false, lost: false, setUp: false }));
+    const { module, pipeline, stage } = host.stage;
+    this.warmKey = JSON.stringify([module, pipeline, stage, this.slots.length]);
+    const kept = options.warm?.take(this.warmKey)?.filter((c) => c.alive) ?? [];
+    kept.forEach((child, i) => this.adopt(this.slots[i]!, child));
     this.restart = new RestartPolicy(options.restart);
     this.queue = new AttemptQueue(options.maxChunk, () => this.dispatch());
     host.signal.addEventListener(
@@ -105,6 +126,20 @@ export class IpcForkExecutor implements StageExecutor {
     this.queue.rejectAll(new MinigunError(ErrorCodes.CANCELLED, `Stage "${this.where.stage}" was closed before this input ran.`, this.where));
     // A child that failed to start has nothing to stop (its error went to the inputs that waited for it).
     const children = await Promise.all(this.slots.map(async (s) => s.child ?? (await s.starting?.catch(() => undefined))));
+    // keepAlive: after a clean run, the live children wait (unref'd) for the next run of the stage.
+    if (this.options.warm !== undefined && mode === 'graceful' && this.stopped === undefined) {
+      const kept: ChildWorker[] = [];
+      for (const slot of this.slots) {
+        const child = slot.child;
+        slot.forget?.();
+        if (child === undefined || !child.alive || child.exitRequested) continue;
+        child.unref();
+        kept.push(child);
+      }
+      this.options.warm.keep(this.warmKey, kept);
+      await Promise.all(this.retiring);
+      return;
+    }
     await Promise.all([
       ...children.flatMap((c) => (c === undefined ? [] : [mode === 'force' ? c.kill() : c.shutdown(this.options.exitGraceMs)])),
       ...this.retiring,
@@ -148,12 +183,14 @@ export class IpcForkExecutor implements StageExecutor {
     }
   }
 
-  /** The slot's child, started (beforeFork, fork, snapshot, afterFork) if it has none. */
+  /** The slot's child, started (beforeFork, fork, snapshot, afterFork) if it has none, or set up for this run if kept. */
   private childFor(slot: Slot): Promise<ChildWorker> {
-    if (slot.child?.alive) return Promise.resolve(slot.child);
-    slot.starting ??= this.startChild(slot).then(
+    if (slot.child?.alive && slot.setUp) return Promise.resolve(slot.child);
+    const kept = slot.child?.alive ? slot.child : undefined;
+    slot.starting ??= (kept !== undefined ? this.setUpKept(kept) : this.startChild(slot)).then(
       (child) => {
         slot.child = child;
+        slot.setUp = true;
         slot.starting = undefined;
         return child;
       },
@@ -165,12 +202,33 @@ export class IpcForkExecutor implements StageExecutor {
     return slot.starting;
   }
 
+  /** A child kept from an earlier run (keepAlive): beforeFork, this run's state snapshot and afterFork, as a new one gets. */
+  private async setUpKept(child: ChildWorker): Promise<ChildWorker> {
+    if (this.closed) throw new MinigunError(ErrorCodes.CANCELLED, `Stage "${this.where.stage}" was closed.`, this.where);
+    const workerId = this.nextWorkerId++;
+    const setup = await forkSetup(this.host, workerId);
+    try {
+      deliverHookReport(this.host, await child.setup(setup), workerId);
+    } catch (error) {
+      await child.kill();
+      throw error;
+    }
+    return child;
+  }
+
+  /** Takes a kept child into `slot`: it counts for the process again, and its death is this run's to handle. */
+  private adopt(slot: Slot, child: ChildWorker): void {
+    child.ref();
+    slot.child = child;
+    slot.forget = child.whenGone(() => this.childGone(slot, child));
+  }
+
   private async startChild(slot: Slot): Promise<ChildWorker> {
     if (this.closed) throw new MinigunError(ErrorCodes.CANCELLED, `Stage "${this.where.stage}" was closed.`, this.where);
     const workerId = this.nextWorkerId++;
     const setup = await forkSetup(this.host, workerId);
     const child = new ChildWorker(this.options.launcher, this.where);
-    child.whenGone(() => this.childGone(slot, child));
+    slot.forget = child.whenGone(() => this.childGone(slot, child));
     try {
       deliverHookReport(this.host, await child.setup(setup), workerId);
     } catch (error) {

@@ -10,9 +10,17 @@ export interface BenchState {
   sum: number;
 }
 
+/** State of the hashing pipelines: the files to read and hash; the consumer adds their sizes. */
+export interface HashState {
+  readonly paths: readonly string[];
+  sum: number;
+}
+
 export interface BenchPipelines {
   readonly fibPipeline: Pipeline<BenchState>;
   readonly incPipeline: Pipeline<BenchState>;
+  readonly hashThread: Pipeline<HashState>;
+  readonly hashInline: Pipeline<HashState>;
 }
 
 export declare function definePipelines(moduleUrl: string, tag: string): BenchPipelines;

@@ -2,8 +2,17 @@
 // modules that the `thread` workers import to find the stage: pipelines.ts (TypeScript: each worker registers
 // tsx to import it) and pipelines-js.mjs (plain JavaScript: no loader in the workers). Same stage code for
 // both, and the same fib/inc as the raw tinypool worker (fib.mjs).
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { pipeline } from '@minigun/core';
 import { fib, inc } from './fib.mjs';
+
+/** Reads a file and hashes it (sha256); its size goes to the sum. */
+async function hashFile(path) {
+  const data = await readFile(path);
+  createHash('sha256').update(data).digest();
+  return data.length;
+}
 
 /**
  * @param {string} moduleUrl import.meta.url of the module that calls this at its top level
@@ -30,5 +39,23 @@ export function definePipelines(moduleUrl, tag) {
     });
   });
 
-  return { fibPipeline, incPipeline };
+  /** I/O-bound async stage: producer emits file paths → read + sha256 each (`thread`, 2 threads) → inline sum of sizes. */
+  const hashThread = pipeline(`bench-thread-hash-${tag}`, { module: moduleUrl }, (p) => {
+    p.producer('inputs', (_out, ctx) => ctx.state.paths);
+    p.processor('hash', { strategy: 'thread', concurrency: 2 }, (path) => hashFile(path));
+    p.consumer('sum', (x, _out, ctx) => {
+      ctx.state.sum += x;
+    });
+  });
+
+  /** The same stage inline with concurrency 8 (the baseline of the async workload). */
+  const hashInline = pipeline(`bench-inline-hash-${tag}`, { module: moduleUrl }, (p) => {
+    p.producer('inputs', (_out, ctx) => ctx.state.paths);
+    p.processor('hash', { concurrency: 8 }, (path) => hashFile(path));
+    p.consumer('sum', (x, _out, ctx) => {
+      ctx.state.sum += x;
+    });
+  });
+
+  return { fibPipeline, incPipeline, hashThread, hashInline };
 }

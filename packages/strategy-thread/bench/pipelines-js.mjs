@@ -2,4 +2,4 @@
 // See define-pipelines.mjs; the TypeScript twin is pipelines.ts.
 import { definePipelines } from './define-pipelines.mjs';
 
-export const { fibPipeline, incPipeline } = definePipelines(import.meta.url, 'js');
+export const { fibPipeline, incPipeline, hashThread, hashInline } = definePipelines(import.meta.url, 'js');

@@ -1,6 +1,7 @@
 /**
  * The bench pipelines in a TypeScript module, as a TypeScript user writes them: the `thread` strategy's
- * workers import this file (`{ module: import.meta.url }`), registering tsx's loader in each worker to do so.
+ * workers import this file (`{ module: import.meta.url }`): the run compiles it once in the parent and the
+ * workers import the JavaScript (no loader in them).
  * The stage code is shared with the plain-JavaScript twin pipelines-js.mjs (define-pipelines.mjs). Nothing
  * runs on import: the self-test at the bottom is guarded by isMain, since every worker imports this module.
  * The benchmark runs these pipelines with runForSum from @minigun/bench-harness.
@@ -9,12 +10,12 @@
  */
 import { isMain, Registry } from '@minigun/core';
 import { threadStrategies } from '@minigun/strategy-thread';
-import { definePipelines, type BenchState } from './define-pipelines.mjs';
+import { definePipelines, type BenchState, type HashState } from './define-pipelines.mjs';
 import { fib } from './fib.mjs';
 
-export type { BenchState };
+export type { BenchState, HashState };
 
-export const { fibPipeline, incPipeline } = definePipelines(import.meta.url, 'ts');
+export const { fibPipeline, incPipeline, hashThread, hashInline } = definePipelines(import.meta.url, 'ts');
 
 if (isMain(import.meta)) {
   // Imported here, not at the top: every worker imports this module, and they need nothing of the harness.

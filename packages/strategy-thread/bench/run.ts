@@ -12,14 +12,21 @@
  *              also with maxChunk 1: the default sends the 64 inputs as two chunks of 32 (no load balancing).
  *  - dispatch: 20,000 trivial inputs (n → n + 1), same shapes; Minigun also with maxChunk 1 (no chunking).
  *  - setup:    2 trivial inputs: what a run costs before and after any work (pool start, worker import, teardown).
+ *  - warm:     the cpu workload with `keepAlive`: the warm-up run starts the pool, the timed runs reuse it.
+ *              Baseline: raw tinypool with a warm pool (created once, reused by every timed run).
+ *  - small:    --small-runs (100) runs one after another of a 2-input pipeline, with `keepAlive` and
+ *              without it (the baseline): what a service running many small pipelines pays.
+ *  - hash:     I/O-bound async stage: read + sha256 of --hash-files (10,000) files under --hash-dir (the
+ *              repository's node_modules). `thread` (2 threads) with perWorker 8 and 1 against the same stage
+ *              inline with concurrency 8 (the baseline).
  *
  * Setup cost is counted on both sides: Minigun creates its pool in every run, so every timed raw-tinypool run
  * creates its pool too (minThreads = maxThreads, as Minigun does) and destroys it before the clock stops. The
  * setup workload shows that fixed cost on its own.
  *
- * Minigun runs twice per workload: with the pipelines in a TypeScript module (pipelines.ts, so each worker
- * registers tsx to import it; the targets are judged here) and in a plain-JavaScript module (pipelines-js.mjs,
- * no loader in the workers, like the raw tinypool worker). Same stage code in both (define-pipelines.mjs).
+ * Minigun runs twice per workload: with the pipelines in a TypeScript module (pipelines.ts, compiled once per
+ * run in the parent, the workers import the JavaScript; the targets are judged here) and in a plain-JavaScript
+ * module (pipelines-js.mjs). Same stage code in both (define-pipelines.mjs).
  *
  * Options (--help lists them): --json (one JSON document on stdout, progress on stderr), --runs=5,
  * --only=cpu,dispatch,setup, --fib-n=30, --fib-count=64, --dispatch-n=20000.
@@ -34,6 +41,7 @@ import {
   hasGc,
   integer,
   machine,
+  type OptionSpec,
   machineLine,
   measureAgainstBaseline,
   msColumns,
@@ -60,23 +68,34 @@ import {
 } from '@minigun/bench-harness';
 import { Registry } from '@minigun/core';
 import { threadStrategies } from '@minigun/strategy-thread';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Tinypool from 'tinypool';
 import { fib } from './fib.mjs';
 import * as js from './pipelines-js.mjs';
-import { fibPipeline, incPipeline } from './pipelines.js';
+import { fibPipeline, hashInline, hashThread, incPipeline } from './pipelines.js';
 
 // ---- options ----------------------------------------------------------------------------------------
 
 const OPTIONS = {
   json: flag('one JSON document on stdout, progress on stderr'),
   runs: integer(5, 'timed runs of every variant, after one warm-up (at least 1)', { min: 1 }),
-  only: subset(['cpu', 'dispatch', 'setup'], 'the workloads to run'),
+  only: subset(['cpu', 'dispatch', 'setup', 'warm', 'small', 'hash'], 'the workloads to run'),
+  smallRuns: integer(100, 'runs of the 2-input pipeline in one timed run of the small workload', { min: 1 }),
+  hashFiles: integer(10_000, 'files of the hash workload (at most)', { min: 1 }),
+  hashDir: text('', 'directory whose files the hash workload reads (default: the repository node_modules)'),
   fibN: integer(30, 'argument of every recursive fib of the cpu workload'),
   fibCount: integer(64, 'inputs of the cpu workload'),
   dispatchN: integer(20_000, 'trivial inputs of the dispatch workload'),
 };
 
 type Args = ParsedArgs<typeof OPTIONS>;
+
+/** A free-text option (a path). */
+function text(fallback: string, help: string): OptionSpec<string> {
+  return { help, fallback, takesValue: true, parse: (raw) => raw, show: (v) => v };
+}
 
 // ---- raw tinypool baselines ---------------------------------------------------------------------------
 
@@ -97,8 +116,8 @@ const rawCold = (threads: number, name: 'fib' | 'inc', inputs: readonly number[]
 
 // ---- workloads -------------------------------------------------------------------------------------------
 
-const TS = 'pipeline module .ts: tsx in workers';
-const JS = 'pipeline module .mjs';
+const TS = '.ts module (compiled in the parent)';
+const JS = '.mjs module';
 
 function cpuWorkload(args: Args): Workload {
   const inputs = Array.from({ length: args.fibCount }, () => args.fibN);
@@ -150,6 +169,100 @@ function setupWorkload(): Workload {
       { name: `minigun thread, ${TS}`, role: 'minigun', run: () => runForSum(incPipeline, 2, 0, registry) },
       { name: `minigun thread, ${JS}`, role: 'minigun', run: () => runForSum(js.incPipeline, 2, 0, registry) },
       { name: 'raw tinypool, 2 threads', role: 'baseline', run: () => rawCold(2, 'inc', [0, 1]) },
+    ],
+  };
+}
+
+/** Raw tinypool with a warm pool: created on first use, reused by every run, destroyed at the end of the bench. */
+const warmPools: Tinypool[] = [];
+function rawWarm(threads: number): (name: 'fib' | 'inc', inputs: readonly number[]) => Promise<number> {
+  let pool: Tinypool | undefined;
+  return async (name, inputs) => {
+    if (pool === undefined) warmPools.push((pool = createRawPool(threads)));
+    const results = await Promise.all(inputs.map((n) => pool!.run(n, { name }) as Promise<number>));
+    return results.reduce((a, b) => a + b, 0);
+  };
+}
+
+function warmWorkload(args: Args): Workload {
+  const inputs = Array.from({ length: args.fibCount }, () => args.fibN);
+  const kept = new Registry().use(threadStrategies({ keepAlive: true }));
+  const keptJs = new Registry().use(threadStrategies({ keepAlive: true }));
+  const raw = rawWarm(2);
+  return {
+    id: 'warm',
+    title: `${args.fibCount} × recursive fib(${args.fibN}), 2 worker threads kept between runs (the warm-up run starts them)`,
+    items: args.fibCount,
+    expected: args.fibCount * fib(args.fibN),
+    variants: [
+      { name: `minigun thread keepAlive, ${TS}`, role: 'minigun', run: () => runForSum(fibPipeline, args.fibCount, args.fibN, kept) },
+      { name: `minigun thread keepAlive, ${JS}`, role: 'minigun', run: () => runForSum(js.fibPipeline, args.fibCount, args.fibN, keptJs) },
+      { name: 'raw tinypool, 2 threads, warm pool', role: 'baseline', run: () => raw('fib', inputs) },
+    ],
+  };
+}
+
+function smallWorkload(args: Args): Workload {
+  const kept = new Registry().use(threadStrategies({ keepAlive: true }));
+  const cold = new Registry().use(threadStrategies());
+  const many = async (registry: Registry): Promise<number> => {
+    let sum = 0;
+    for (let i = 0; i < args.smallRuns; i++) sum += await runForSum(incPipeline, 2, 0, registry);
+    return sum;
+  };
+  return {
+    id: 'small',
+    title: `${args.smallRuns} runs one after another of a 2-input pipeline (${TS})`,
+    items: 2 * args.smallRuns,
+    expected: 3 * args.smallRuns,
+    variants: [
+      { name: 'minigun thread keepAlive', role: 'minigun', run: () => many(kept) },
+      { name: 'minigun thread, new pool per run', role: 'baseline', run: () => many(cold) },
+    ],
+  };
+}
+
+/** Up to `max` regular files under `dir` (depth first), and the sum of their sizes. */
+function listFiles(dir: string, max: number): { paths: string[]; bytes: number } {
+  const paths: string[] = [];
+  let bytes = 0;
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      if (paths.length >= max) return;
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) {
+        paths.push(path);
+        bytes += statSync(path).size;
+      }
+    }
+  };
+  walk(dir);
+  return { paths, bytes };
+}
+
+function hashWorkload(args: Args): Workload {
+  const dir = args.hashDir || fileURLToPath(new URL('../../../node_modules', import.meta.url));
+  const { paths, bytes } = listFiles(dir, args.hashFiles);
+  const perWorker = new Registry().use(threadStrategies({ perWorker: 8 }));
+  const perWorker32 = new Registry().use(threadStrategies({ perWorker: 32 }));
+  const single = new Registry().use(threadStrategies());
+  const hash = async (p: typeof hashThread, registry: Registry): Promise<number> => {
+    const state = { paths, sum: 0 };
+    const r = await p.run({ state, registry });
+    if (r.status !== 'completed' || r.errors.length > 0) throw new Error(`${p.name}: ${r.status}, ${r.errors[0]?.message ?? ''}`);
+    return state.sum;
+  };
+  return {
+    id: 'hash',
+    title: `read + sha256 of ${paths.length.toLocaleString('en-US')} files (${(bytes / 1e6).toFixed(0)} MB) under ${dir}`,
+    items: paths.length,
+    expected: bytes,
+    variants: [
+      { name: `minigun thread (2 threads) perWorker 8, ${TS}`, role: 'minigun', run: () => hash(hashThread, perWorker) },
+      { name: `minigun thread (2 threads) perWorker 32, ${TS}`, role: 'minigun', run: () => hash(hashThread, perWorker32) },
+      { name: `minigun thread (2 threads) perWorker 1, ${TS}`, role: 'minigun', run: () => hash(hashThread, single) },
+      { name: 'minigun inline, concurrency 8', role: 'baseline', run: () => hash(hashInline, single) },
     ],
   };
 }
@@ -218,6 +331,9 @@ async function main(): Promise<number> {
   if (args.only.has('cpu')) workloads.push(cpuWorkload(args));
   if (args.only.has('dispatch')) workloads.push(dispatchWorkload(args));
   if (args.only.has('setup')) workloads.push(setupWorkload());
+  if (args.only.has('warm')) workloads.push(warmWorkload(args));
+  if (args.only.has('small')) workloads.push(smallWorkload(args));
+  if (args.only.has('hash')) workloads.push(hashWorkload(args));
 
   const results: Measured[] = [];
   for (const w of workloads) {
@@ -232,7 +348,17 @@ async function main(): Promise<number> {
     target(results, 'dispatch', `minigun thread, ${TS}`, 1.0, 'Dispatch  minigun thread (.ts module) / raw tinypool 2 threads ≥ 1.0'),
     target(results, 'cpu', `minigun thread, ${JS}`, 0.9, '  same, .mjs module (no tsx in workers), for comparison: CPU     '),
     target(results, 'dispatch', `minigun thread, ${JS}`, 1.0, '  same, .mjs module (no tsx in workers), for comparison: dispatch'),
+    target(
+      results,
+      'warm',
+      `minigun thread keepAlive, ${TS}`,
+      1 / 1.1,
+      'Warm      minigun thread keepAlive (.ts) / raw tinypool warm pool ≥ 0.91 (within 1.1x)',
+    ),
+    target(results, 'small', 'minigun thread keepAlive', 5, `Small     ${args.smallRuns} runs: keepAlive / new pool per run ≥ 5`),
+    target(results, 'hash', `minigun thread (2 threads) perWorker 8, ${TS}`, 1.0, 'Hash      thread 2 threads perWorker 8 / inline concurrency 8 ≥ 1.0'),
   ].filter((t): t is Target => t !== undefined);
+  for (const pool of warmPools) await pool.destroy();
   const wrong = wrongSums(results);
   const elapsedS = (performance.now() - started) / 1000;
 

@@ -21,6 +21,7 @@ import {
   serializeError,
   type InputOutcome,
   type QueuedAttempt,
+  type WarmPools,
 } from '@minigun/core/toolkit';
 import { workerExecArgv } from './loader-flags.js';
 import type { PortMessage, PortReply, ThreadTask, ThreadTaskResult } from './messages.js';
@@ -36,6 +37,10 @@ export interface PoolExecutorOptions {
   /** How long closing may wait for workers to terminate before giving up on them (tinylibs/tinypool#54). */
   readonly terminateTimeoutMs: number;
   readonly resourceLimits?: import('node:worker_threads').ResourceLimits;
+  /** How many tasks (chunks of inputs) a worker runs at once: more than 1 overlaps async stage functions. */
+  readonly perWorker: number;
+  /** keepAlive: where the pool comes from and goes back to between runs of the stage. */
+  readonly warm?: WarmPools<Tinypool>;
 }
 
 export class PoolExecutor implements StageExecutor {
@@ -57,6 +62,13 @@ export class PoolExecutor implements StageExecutor {
   private broken?: Error;
   /** Rejecters of the tinypool tasks in flight (see `settleable`). */
   private readonly inFlight = new Set<(error: Error) => void>();
+  /** The pool's key among the strategy's warm pools: the same stage of the same module, with as many threads. */
+  private readonly warmKey: string;
+  private readonly onPoolError = (error: unknown): void => {
+    if (this.closed || this.broken !== undefined) return;
+    if (this.readyOnce) this.host.reportError(this.describeFailure(error, 0));
+    else this.markBroken(error);
+  };
 
   constructor(
     private readonly host: StrategyHost,
@@ -64,30 +76,43 @@ export class PoolExecutor implements StageExecutor {
   ) {
     const size = host.stage.options.concurrency;
     this.queue = new AttemptQueue(options.perInput ? 1 : options.maxChunk, () => this.dispatch());
-    this.pool = new Tinypool({
-      filename: WORKER_FILE,
-      minThreads: options.perInput ? 0 : size,
-      maxThreads: size,
-      isolateWorkers: options.perInput,
-      execArgv: workerExecArgv(),
-      resourceLimits: options.resourceLimits,
-      // Idle workers of a kept pool stay for the run; the pool is destroyed when the run ends.
-      idleTimeout: options.perInput ? 0 : 2 ** 31 - 1,
-    });
+    const { module, pipeline, stage } = host.stage;
+    this.warmKey = JSON.stringify([module, pipeline, stage, size]);
+    this.pool = options.warm?.take(this.warmKey) ?? this.createPool(size);
     // A worker that dies while idle (a timer of the stage that throws, process.exit) makes tinypool emit
     // 'error' on the pool: no input is lost (the pool replaces the worker), but the cause is reported.
-    this.pool.on('error', (error: unknown) => {
-      if (this.closed || this.broken !== undefined) return;
-      if (this.readyOnce) this.host.reportError(this.describeFailure(error, 0));
-      else this.markBroken(error);
-    });
+    this.pool.on('error', this.onPoolError);
     this.cancelChannel = new BroadcastChannel(`minigun:${this.key}`);
     this.cancelChannel.unref();
     host.signal.addEventListener('abort', () => this.closed || this.cancelChannel.postMessage({ t: 'cancel' }), { once: true });
   }
 
+  private createPool(size: number): Tinypool {
+    const options = this.options;
+    const pool = new Tinypool({
+      filename: WORKER_FILE,
+      minThreads: options.perInput ? 0 : size,
+      maxThreads: size,
+      isolateWorkers: options.perInput,
+      concurrentTasksPerWorker: options.perWorker,
+      execArgv: workerExecArgv(),
+      resourceLimits: options.resourceLimits,
+      // Idle workers stay for the run (and, with keepAlive, until the warm pool ends); tinypool unrefs them
+      // while idle, so they never keep the process alive on their own.
+      idleTimeout: options.perInput ? 0 : 2 ** 31 - 1,
+    });
+    // Between runs a kept pool has no executor listening: a worker dying then must not be an unhandled 'error'.
+    if (options.warm !== undefined) pool.on('error', () => undefined);
+    return pool;
+  }
+
   capacity(): number {
-    return this.queue.capacity(this.host.stage.options.concurrency);
+    return this.queue.capacity(this.lanes);
+  }
+
+  /** Tasks in flight at most: `perWorker` in each of the `concurrency` threads. */
+  private get lanes(): number {
+    return this.host.stage.options.concurrency * this.options.perWorker;
   }
 
   execute(attempt: Attempt): Promise<Iterable<Emission> | AsyncIterable<Emission>> {
@@ -175,27 +200,21 @@ export class PoolExecutor implements StageExecutor {
     this.closed = true;
     this.queue.rejectAll(new MinigunError(ErrorCodes.CANCELLED, `Stage "${this.host.stage.stage}" was closed before this input ran.`, this.where));
     this.cancelChannel.close();
-    const timeout = mode === 'force' ? Math.min(1000, this.options.terminateTimeoutMs) : this.options.terminateTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    // tinypool's destroy() waits with events.once() on each worker wrapper, which has no removeListener: a
-    // worker that fails while it terminates (out of memory as it boots) would throw a TypeError out of the
-    // 'error' event and crash the process. Give the wrappers one, so that destroy() rejects instead.
-    for (const worker of this.pool.threads) addRemoveListener(worker);
-    await this.untilLoaded(timeout);
-    // A worker that fails while it terminates rejects destroy(): the run records it as a closing failure.
-    // One that does not terminate in time is left to exit on its own (tinypool cannot force it).
-    try {
-      await Promise.race([this.pool.destroy(), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout)))]);
-    } finally {
-      clearTimeout(timer);
+    this.pool.off('error', this.onPoolError);
+    // keepAlive: a pool whose run ended cleanly (no input running, workers able to start) serves the next run.
+    if (this.options.warm !== undefined && mode === 'graceful' && this.broken === undefined && this.running === 0) {
+      this.options.warm.keep(this.warmKey, this.pool);
+      return;
     }
+    const timeout = mode === 'force' ? Math.min(1000, this.options.terminateTimeoutMs) : this.options.terminateTimeoutMs;
+    await destroyPool(this.pool, timeout);
   }
 
   /** The pool's set-up threads: worker id, thread id, and whether each runs a chunk of inputs now. */
   workers(): WorkerInfo[] {
     return this.pool.threads.flatMap((t) => {
       const id = this.workerIds.get(t.threadId);
-      return id === undefined ? [] : [{ id, pid: process.pid, threadId: t.threadId, busy: Atomics.load(this.busy, id % this.busy.length) === 1 }];
+      return id === undefined ? [] : [{ id, pid: process.pid, threadId: t.threadId, busy: Atomics.load(this.busy, id % this.busy.length) > 0 }];
     });
   }
 
@@ -205,9 +224,9 @@ export class PoolExecutor implements StageExecutor {
 
   /** Sends queued inputs to free workers, in chunks sized by the AdaptiveChunker. */
   private dispatch(): void {
-    const size = this.host.stage.options.concurrency;
-    while (this.queue.length > 0 && this.running < size && !this.closed) {
-      void this.runChunk(this.queue.take(size - this.running));
+    const lanes = this.lanes;
+    while (this.queue.length > 0 && this.running < lanes && !this.closed) {
+      void this.runChunk(this.queue.take(lanes - this.running));
     }
   }
 
@@ -304,15 +323,12 @@ export class PoolExecutor implements StageExecutor {
    * settle and destroy() would hang. Watch each worker's 'exit' and turn an exit while the worker is still
    * in the pool into the 'error' tinypool does handle (it fails the worker's tasks and replaces it).
    */
-  private readonly watched = new WeakSet<object>();
-  /** Per watched worker: settles once it has loaded its entry module (tinypool's `ready` message) or exited. */
-  private readonly loaded = new WeakMap<object, Promise<void>>();
   private watchExits(): void {
     for (const worker of this.pool.threads) {
-      if (this.watched.has(worker)) continue;
-      this.watched.add(worker);
+      if (watched.has(worker)) continue;
+      watched.add(worker);
       const threadId = worker.threadId; // -1 once the thread has exited
-      this.loaded.set(
+      loaded.set(
         worker,
         new Promise<void>((resolve) => {
           // Stays attached for the worker's life (the wrapper has no off()); it only resolves a settled promise.
@@ -329,23 +345,6 @@ export class PoolExecutor implements StageExecutor {
         // tinypool started the replacement synchronously in its 'error' handler: watch it from its first tick.
         this.watchExits();
       });
-    }
-  }
-
-  /**
-   * Waits (at most `ms`) for workers still loading their entry module. A thread terminated in the middle of
-   * an import leaks the file descriptor of the file it was reading: it belongs to the process, and the
-   * terminated thread never closes it (found by the soak, where replacements of exited workers were still
-   * starting when the run ended).
-   */
-  private async untilLoaded(ms: number): Promise<void> {
-    const loading = this.pool.threads.map((w) => this.loaded.get(w)).filter((p) => p !== undefined);
-    if (loading.length === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([Promise.all(loading), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -368,6 +367,45 @@ export class PoolExecutor implements StageExecutor {
       `A worker thread of stage "${this.host.stage.stage}" (pipeline "${this.host.stage.pipeline}") ${reason} ${held}; the pool replaces the worker.`,
       { ...this.where, cause: error },
     );
+  }
+}
+
+/** Workers whose exit is watched (once per worker, whichever run's executor saw it first: a kept pool outlives runs). */
+const watched = new WeakSet<object>();
+/** Per watched worker: settles once it has loaded its entry module (tinypool's `ready` message) or exited. */
+const loaded = new WeakMap<object, Promise<void>>();
+
+/** Ends a pool: its workers terminate (waiting at most `timeout` ms). Also how a kept pool ends. */
+export async function destroyPool(pool: Tinypool, timeout: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  // tinypool's destroy() waits with events.once() on each worker wrapper, which has no removeListener: a
+  // worker that fails while it terminates (out of memory as it boots) would throw a TypeError out of the
+  // 'error' event and crash the process. Give the wrappers one, so that destroy() rejects instead.
+  for (const worker of pool.threads) addRemoveListener(worker);
+  await untilLoaded(pool, timeout);
+  // A worker that fails while it terminates rejects destroy(): the run records it as a closing failure.
+  // One that does not terminate in time is left to exit on its own (tinypool cannot force it).
+  try {
+    await Promise.race([pool.destroy(), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Waits (at most `ms`) for workers still loading their entry module. A thread terminated in the middle of
+ * an import leaks the file descriptor of the file it was reading: it belongs to the process, and the
+ * terminated thread never closes it (found by the soak, where replacements of exited workers were still
+ * starting when the run ended).
+ */
+async function untilLoaded(pool: Tinypool, ms: number): Promise<void> {
+  const loading = pool.threads.map((w) => loaded.get(w)).filter((p) => p !== undefined);
+  if (loading.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([Promise.all(loading), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -14,6 +14,8 @@ let runtime: Promise<WorkerRuntime> | undefined;
 /** Where this worker tells the parent whether it runs a task (shared memory: no message per task). */
 let busy: { flags: Int32Array; slot: number } | undefined;
 let runtimeKey: string | undefined;
+/** Ends what the current run's setup opened in this worker (a kept worker serves the next run afresh). */
+let endRun: (() => Promise<void>) | undefined;
 
 function send(port: MessagePort, message: PortMessage): void {
   port.postMessage(message);
@@ -40,6 +42,10 @@ function setUp(task: ThreadTask): Promise<WorkerRuntime> {
             if ((event as { data?: { t?: string } }).data?.t === 'cancel') rt.cancel();
           };
           cancel.unref();
+          endRun = async () => {
+            cancel.close();
+            await rt.close();
+          };
           const hooks = await rt.afterFork();
           send(port, { t: 'ready', workerId: setup.workerId, pid: process.pid, threadId, hooks });
           resolve(rt);
@@ -71,8 +77,13 @@ export default async function run(task: ThreadTask): Promise<ThreadTaskResult> {
   const inbox = task.message.t === 'stream' ? listenForItems(task) : undefined;
   if (runtime === undefined || runtimeKey !== task.key) {
     if (task.port === undefined) return { t: 'needsSetup' };
+    // keepAlive: this worker served an earlier run. Its module stays loaded; the run's runtime (state
+    // snapshot, afterFork, ctx) is set up again below. Set synchronously: with perWorker, the run's next
+    // task may arrive while this one waits, and must wait for the same setup.
+    const ending = endRun;
+    endRun = undefined;
     runtimeKey = task.key;
-    runtime = setUp(task);
+    runtime = (ending === undefined ? Promise.resolve() : ending().catch(() => undefined)).then(() => setUp(task));
     // A failed setup is retried by the next task that brings a port.
     runtime.catch(() => {
       runtime = undefined;
@@ -86,11 +97,13 @@ export default async function run(task: ThreadTask): Promise<ThreadTaskResult> {
   }
   const message = task.message;
   if (message.t === 'inputs') {
-    if (busy !== undefined) Atomics.store(busy.flags, busy.slot, 1);
+    // A count, not a flag: with perWorker a worker runs several tasks at once.
+    const flags = busy;
+    if (flags !== undefined) Atomics.add(flags.flags, flags.slot, 1);
     try {
       return { t: 'results', outcomes: await rt.runInputs(message.inputs) };
     } finally {
-      if (busy !== undefined) Atomics.store(busy.flags, busy.slot, 0);
+      if (flags !== undefined) Atomics.sub(flags.flags, flags.slot, 1);
     }
   }
   const port = task.port;

@@ -58,7 +58,8 @@ beforeAll(async () => {
   for (const name of INSTALLED) if (!tarballs.has(name)) throw new Error(`${name} was not packed: is it still a publishable workspace package?`);
 
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'minigun-pack-app', version: '1.0.0', private: true }, null, 2));
-  // --offline: these three packages have no dependency outside @minigun, so nothing may come from a registry.
+  // --offline: nothing may come from a registry. The only dependency outside @minigun is core's esbuild (and its
+  // platform package), which this repository's own install has put in npm's cache.
   await run('npm', ['install', '--offline', '--no-audit', '--no-fund', ...INSTALLED.map((name) => tarballs.get(name)!)], { cwd: app, env, timeout: 90_000 });
   for (const file of readdirSync(fixtures)) copyFileSync(join(fixtures, file), join(app, file));
 });

@@ -122,3 +122,5 @@ export async function extraChildren(baseline: readonly number[], timeoutMs = 300
 
 /** Open file descriptors of this process. */
 export const fdCount = (): number => readdirSync('/proc/self/fd').length;
+
+export { runTypeScriptApp, typescriptApp, type AppExit, type AppRun, type Probe, type TypeScriptApp, type TypeScriptAppOptions } from './typescript-app.ts';

@@ -25,6 +25,7 @@ import type { Output, RunContext, RunError, RunOptions, RunResult, RunStatus } f
 import { accumulate, cancelBuffered, clearFlushTimers, flushAll } from './accumulator.js';
 import { boundInput, consoleLogger, createContext } from './context.js';
 import { closeCustomInput, endWaitingReads, enqueueCustom, startCustom } from './custom-stage.js';
+import { moduleForWorkers } from './compile-typescript.js';
 import { attemptIsolated, closeExecutors, createExecutors, type IsolatedRun } from './isolated.js';
 import { runProducer } from './producer.js';
 import { createOutput, holdOrdered, type OrderedRun } from './output.js';
@@ -150,7 +151,7 @@ export class Run<S> implements IsolatedRun, OrderedRun {
       this.stopError = e instanceof HookError ? e.cause : toError(e);
       return;
     }
-    const failure = await createExecutors(this.order, this.registry, this.hostDeps());
+    const failure = await createExecutors(this.order, this.registry, this.hostDeps(await this.moduleForWorkers()));
     if (failure !== undefined) {
       this.status = 'failed';
       this.stopError = failure.error;
@@ -537,11 +538,19 @@ export class Run<S> implements IsolatedRun, OrderedRun {
     this.stop('failed', error);
   }
 
+  /** The module isolated workers import: compiled once here when it is TypeScript (see compile-typescript.ts). */
+  private async moduleForWorkers(): Promise<string | undefined> {
+    const module = this.compiled.module;
+    if (module === undefined) return undefined;
+    const isolated = this.order.some((n) => this.registry.strategy(n.spec.options.strategy)?.isolated === true);
+    return isolated ? moduleForWorkers(module, this.ctx.log) : module;
+  }
+
   /** What a strategy's executor may reach of the run (see strategy-host.ts). */
-  private hostDeps(): HostDeps {
+  private hostDeps(module: string | undefined): HostDeps {
     return {
       pipeline: this.compiled.name,
-      module: this.compiled.module,
+      module,
       state: this.state,
       signal: this.controller.signal,
       route: (n, name) => this.route(n, name),

@@ -90,6 +90,18 @@ export class Registry {
     return name === CHANNEL_TRANSPORT || this.transportMap.has(name);
   }
 
+  /**
+   * Ends what the registered strategies keep between runs (warm pools of `keepAlive`): idle workers now,
+   * those of runs still in progress when those runs end. Resolves once the idle ones are gone. Runs after
+   * it still work; the strategies then keep nothing.
+   */
+  async close(): Promise<void> {
+    const strategies = new Set(this.strategyMap.values());
+    const results = await Promise.allSettled([...strategies].map(async (s) => s.close?.()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  }
+
   get strategies(): string[] {
     return [...this.strategyMap.keys()];
   }

@@ -158,6 +158,11 @@ export interface Strategy {
   slots?(stage: StageInfo): number;
   /** Creates the executor of one stage for one run. */
   createExecutor(host: StrategyHost): StageExecutor | Promise<StageExecutor>;
+  /**
+   * Ends what the strategy keeps between runs (warm worker pools of `keepAlive`), now and as runs still in
+   * progress finish; called by `registry.close()`. Runs after it still work, but keep nothing.
+   */
+  close?(): Promise<void>;
 }
 
 /**

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CompiledPipeline, CompiledStage } from '../definition/compile.js';
 import { ErrorCodes, MinigunError, listNames } from '../errors.js';
+import { COMPILED_FILE } from '../runtime/compile-typescript.js';
 
 /** Set on every Pipeline: lets a worker recognise pipelines made by another copy of core. */
 export const PIPELINE_BRAND = Symbol.for('minigun.pipeline');
@@ -31,6 +32,8 @@ let tsxRegistered: Promise<void> | undefined;
 export async function importPipelineModule(module: string): Promise<Record<string, unknown>> {
   const url = module.startsWith('file:') || module.startsWith('data:') ? module : pathToFileURL(module).href;
   const isTs = TS_FILE.test(new URL(url).pathname);
+  // A module compiled by the parent maps its stack traces back to the .ts files (its source map is inline).
+  if (COMPILED_FILE.test(new URL(url).pathname)) process.setSourceMapsEnabled(true);
   if (isTs) {
     // Both halves: ESM hooks for ESM-format .ts, the CommonJS hooks for .ts in packages without "type": "module".
     tsxRegistered ??= Promise.all(

@@ -56,6 +56,8 @@ export function serveWorker(channel: WorkerChannel): void {
         return;
       case 'setup': {
         const setup = m.setup;
+        // A kept worker (keepAlive) is set up again for each run: the previous run's runtime lets go first.
+        if (runtime !== undefined) await (await runtime.catch(() => undefined))?.close().catch(() => undefined);
         runtime = (prepared ?? WorkerRuntime.prepare(setup)).then((p) => p.start(setup, channel.threadId));
         try {
           const rt = await runtime;
