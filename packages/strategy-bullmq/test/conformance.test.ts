@@ -22,7 +22,8 @@ describe('conformance: bullmq with local workers', () => {
   let made: ReturnType<typeof bullmqStrategy> | undefined;
   const real = () =>
     (made ??= bullmqStrategy({ connection: redis.url, localWorkers: 2, lockDurationMs: 2000, stalledIntervalMs: 1000, noWorkerTimeoutMs: 20_000 }));
-  for (const c of conformanceCases({ strategy, producers: false, timeoutMs: 60_000 })) it(c.name, c.run, c.timeoutMs);
+  // Producers and custom stages are refused on bullmq before the run (see the README): their cases do not apply.
+  for (const c of conformanceCases({ strategy, producers: false, customStages: false, timeoutMs: 60_000 })) it(c.name, c.run, c.timeoutMs);
   it('leaves no key of any run in Redis', async () => {
     const keys = await redis.keys('*:minigun:run:*');
     if (keys.length > 0) throw new Error(`keys left: ${keys.join(', ')}`);
