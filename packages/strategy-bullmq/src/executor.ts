@@ -68,7 +68,7 @@ export class BullmqExecutor implements StageExecutor {
   private constructor(
     private readonly host: StrategyHost,
     private readonly options: BullmqExecutorOptions,
-    private readonly fingerprint: string,
+    private readonly fingerprints: readonly string[],
   ) {
     const { pipeline, stage } = host.stage;
     this.keys = runKeys(options.prefix, this.run);
@@ -89,11 +89,14 @@ export class BullmqExecutor implements StageExecutor {
 
   /** Checks Redis and the module, stores the run's setup, starts local workers and the inbox reader. */
   static async open(host: StrategyHost, options: BullmqExecutorOptions): Promise<BullmqExecutor> {
-    const { pipeline, stage, module } = host.stage;
+    const { pipeline, stage, module, sourceModule = module } = host.stage;
     const where = { pipeline, stage };
     await preflight(options.connection, { timeoutMs: 5000, allowEviction: options.allowEviction, where });
-    const fingerprint = await parentFingerprint(module!, pipeline, stage);
-    const self = new BullmqExecutor(host, options, fingerprint);
+    // Remote workers import their copy of the module as written (a .ts file through tsx); local workers
+    // import what the run compiled from it. Function sources differ between the two, so a job accepts both.
+    const fingerprints = [await parentFingerprint(sourceModule!, pipeline, stage)];
+    if (module !== sourceModule) fingerprints.push(await parentFingerprint(module!, pipeline, stage));
+    const self = new BullmqExecutor(host, options, [...new Set(fingerprints)]);
     try {
       // beforeFork once, when the stage opens; the snapshot is stored once per run, not per job.
       const { state, transport } = await forkSetup(host, 0);
@@ -222,7 +225,7 @@ export class BullmqExecutor implements StageExecutor {
     }
     if (batch.length === 0) return;
     const jobs = batch.map((job) => {
-      const data: JobData = { run: this.run, fingerprint: this.fingerprint, inputs: encode(job.chunk.map((a) => a.input)).toString('base64') };
+      const data: JobData = { run: this.run, fingerprints: this.fingerprints, inputs: encode(job.chunk.map((a) => a.input)).toString('base64') };
       return { name: this.where.stage, data, opts: { jobId: job.id, attempts: 1, removeOnComplete: true, removeOnFail: true } };
     });
     this.jobs.addBulk(jobs).catch((error: unknown) => {

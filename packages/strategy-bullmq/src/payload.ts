@@ -14,8 +14,11 @@ export const decodeText = <T>(text: string): T => deserialize(Buffer.from(text, 
 export interface JobData {
   /** The run (of one stage) the job belongs to. */
   readonly run: string;
-  /** Fingerprint of the stage's code in the parent; a worker whose code differs refuses the job. */
-  readonly fingerprint: string;
+  /**
+   * Fingerprints of the stage's code in the parent: of the module as written and, for TypeScript, of the
+   * JavaScript compiled from it for local workers. A worker whose code matches neither refuses the job.
+   */
+  readonly fingerprints: readonly string[];
   /** The inputs of the job (a chunk), v8-serialised and base64-encoded; each is its own attempt. */
   readonly inputs: string;
 }

@@ -180,7 +180,7 @@ class StageService {
   }
 
   private async process(job: Job<JobData>): Promise<void> {
-    const { run, fingerprint } = job.data;
+    const { run, fingerprints } = job.data;
     const keys = runKeys(this.prefix, run);
     const push = (m: InboxMessage): Promise<unknown> => this.client.eval(PUSH_IF_LIVE, 2, keys.setup, keys.inbox, encode(m));
     const id = job.id!;
@@ -193,11 +193,11 @@ class StageService {
       await refuse(new MinigunError(ErrorCodes.WORKER_SETUP, `The ${where} refuses the job: ${this.served.refusal}`, { pipeline, stage }));
       return;
     }
-    if (fingerprint !== this.fingerprint) {
+    if (this.fingerprint === undefined || !fingerprints.includes(this.fingerprint)) {
       await refuse(
         new MinigunError(
           ErrorCodes.WORKER_SETUP,
-          `The ${where} refuses the job: stage "${stage}" of pipeline "${pipeline}" has different code there (fingerprint ${this.fingerprint}) than in the run's parent (${fingerprint}). Deploy the same version of the pipeline module to the parent and every worker.`,
+          `The ${where} refuses the job: stage "${stage}" of pipeline "${pipeline}" has different code there (fingerprint ${this.fingerprint}) than in the run's parent (${fingerprints.join(' or ')}). Deploy the same version of the pipeline module to the parent and every worker.`,
           { pipeline, stage },
         ),
       );

@@ -39,7 +39,7 @@ export async function createExecutors(nodes: readonly StageNode[], registry: Reg
     const transportName = node.spec.options.transport;
     if (strategy.isolated && transportName !== undefined && transportName !== CHANNEL_TRANSPORT) {
       try {
-        node.transport = await openTransport(registry.transport(transportName)!, stageInfo(node, deps.pipeline, deps.module));
+        node.transport = await openTransport(registry.transport(transportName)!, stageInfo(node, deps));
       } catch (e) {
         return failure(node, e);
       }

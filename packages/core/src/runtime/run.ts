@@ -551,6 +551,7 @@ export class Run<S> implements IsolatedRun, OrderedRun {
     return {
       pipeline: this.compiled.name,
       module,
+      sourceModule: this.compiled.module,
       state: this.state,
       signal: this.controller.signal,
       route: (n, name) => this.route(n, name),

@@ -16,7 +16,9 @@ type AnyFn = (...args: unknown[]) => unknown;
 /** The parts of the run a host needs. */
 export interface HostDeps {
   readonly pipeline: string;
+  /** What workers on this machine import (compiled when TypeScript), and the module as given. */
   readonly module?: string;
+  readonly sourceModule?: string;
   readonly state: unknown;
   readonly signal: AbortSignal;
   /** Resolves an out.to() name (throws on unknown names). */
@@ -30,8 +32,9 @@ export interface HostDeps {
   stopped(node: StageNode): Error | undefined;
 }
 
-export function stageInfo(node: StageNode, pipeline: string, module: string | undefined): StageInfo {
-  return { pipeline, stage: node.name, kind: node.kind, module, options: node.spec.options };
+export function stageInfo(node: StageNode, deps: Pick<HostDeps, 'pipeline' | 'module' | 'sourceModule'>): StageInfo {
+  const { pipeline, module, sourceModule } = deps;
+  return { pipeline, stage: node.name, kind: node.kind, module, sourceModule, options: node.spec.options };
 }
 
 /** Opens a stage's transport for one run; a failure names the transport and the stage. */
@@ -50,7 +53,7 @@ export async function openTransport(transport: Transport, stage: StageInfo): Pro
 
 export function createStrategyHost(node: StageNode, deps: HostDeps): StrategyHost {
   return {
-    stage: stageInfo(node, deps.pipeline, deps.module),
+    stage: stageInfo(node, deps),
     state: deps.state,
     signal: deps.signal,
     log: node.ctx.log,

@@ -12,8 +12,16 @@ export interface StageInfo {
   /** Full stage name (`'sub/step'`). */
   readonly stage: string;
   readonly kind: StageKind;
-  /** The pipeline module's URL or path (`options.module`); isolated workers import it to find the stage. */
+  /**
+   * The module isolated workers on this machine import to find the stage: `options.module`, or for a
+   * TypeScript module the JavaScript the run compiled from it (a `<name>.ts.<hash>.mjs` file in the cache).
+   */
   readonly module?: string;
+  /**
+   * The pipeline module's URL or path as given (`options.module`, a `.ts` file staying `.ts`). A strategy
+   * whose workers run on other machines, from their own copy of the module, names and checks this one.
+   */
+  readonly sourceModule?: string;
   readonly options: ResolvedStageOptions;
 }
 
