@@ -47,6 +47,16 @@ export function serverExecArgv(execArgv: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * The server's environment: NODE_OPTIONS without the flags `serverExecArgv` drops (a `--import tsx` there
+ * would start a loader thread in the server, and its children would inherit the flag).
+ */
+export function serverEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const options = env.NODE_OPTIONS;
+  if (options === undefined || options === '') return env;
+  return { ...env, NODE_OPTIONS: serverExecArgv(options.split(/\s+/).filter(Boolean)).slice(1).join(' ') };
+}
+
 interface ServerProcess {
   readonly process: ChildProcess;
   readonly control: Socket;
@@ -201,7 +211,7 @@ export class ForkServer implements ChildLauncher, ForkRequester {
 
   private spawnServer(): ServerProcess {
     const proc = spawn(process.execPath, [...serverExecArgv(this.options.execArgv ?? process.execArgv), SERVER_FILE], {
-      env: this.options.env ?? process.env,
+      env: serverEnv(this.options.env ?? process.env),
       stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
     });
     const control = proc.stdio[3] as Socket;

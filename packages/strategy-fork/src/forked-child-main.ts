@@ -40,11 +40,13 @@ export function runForkedChild(native: ForkAddon, start: ForkedChildStart): void
         for (const m of decoder.push(chunk)) listener(m as ParentMessage);
       });
     },
-    // Once everything written has reached the socket, leave without exit handlers (this process is a copy).
+    // Once everything written has reached the socket, leave as a spawned child does: process 'exit'
+    // listeners run (a transport's or library's cleanup in this child), then _exit through reallyExit,
+    // without the native exit-time teardown of the process this one is a copy of.
     exit: () =>
       void socket.end(() => {
         trace?.(`child exits, minor page faults ${process.resourceUsage().minorPageFault}`);
-        native.exit(0);
+        process.exit(0);
       }),
     threadId: 0,
   });

@@ -3,11 +3,13 @@
  * children that crash, a server killed mid-run, a preload that throws, modules it refuses, and no zombie.
  * The other fork test files run under both start methods (MINIGUN_TEST_COW_START, see util.ts).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Registry } from '@minigun/core';
 import { forkStrategies, type ForkStrategyOptions } from '@minigun/strategy-fork';
 import { describe, expect, it } from 'vitest';
-import { crashing, forkView, preloadThrows, serverKiller, sharing, type Seen } from './fixtures/forkserver.mjs';
+import { crashing, exitListeners, forkView, preloadThrows, serverKiller, sharing, type Seen } from './fixtures/forkserver.mjs';
 import { withInterval } from './fixtures/forkserver-interval.mjs';
 import { withThread } from './fixtures/forkserver-thread.mjs';
 import { childrenOf, expectAccounting, itemErrors, sorted } from './util.ts';
@@ -70,6 +72,22 @@ describe('cow-fork start: forkserver', () => {
     expect(r.stats.stages.see!.strategyDetails).toEqual({ start: 'spawn' });
     for (const s of r.collected.seen as Seen[]) expect(s.preloadedBy).toBe(s.pid);
   }, 60_000);
+
+  it("a forked child runs its process 'exit' listeners when it leaves, as a spawned child does (exit code 0)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'minigun-fs-exit-'));
+    try {
+      const r = await exitListeners.run({ state: { count: 6, dir }, registry: registry({ start: 'forkserver' }) });
+      expect(r.status).toBe('completed');
+      expect(r.errors).toEqual([]);
+      expect((r.stats.stages.work!.strategyDetails as { start: string }).start).toBe('forkserver');
+      const pids = r.collected.pids as number[];
+      expect(new Set(pids).size).toBe(6);
+      expect(readdirSync(dir).sort()).toEqual(pids.map((pid) => `exit-${pid}`).sort());
+      for (const pid of pids) expect(readFileSync(join(dir, `exit-${pid}`), 'utf8')).toBe('0');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('a child killed by a signal or exiting with a code fails its input only, with the cause; the others run', async () => {
     const inputs = [1, 'kill', 2, 'exit', 3, 4];

@@ -58,9 +58,14 @@ beforeAll(async () => {
   for (const name of INSTALLED) if (!tarballs.has(name)) throw new Error(`${name} was not packed: is it still a publishable workspace package?`);
 
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'minigun-pack-app', version: '1.0.0', private: true }, null, 2));
-  // --offline: nothing may come from a registry. The only dependency outside @minigun is core's esbuild (and its
-  // platform package), which this repository's own install has put in npm's cache.
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', ...INSTALLED.map((name) => tarballs.get(name)!)], { cwd: app, env, timeout: 90_000 });
+  // The @minigun packages come only from the tarballs (checked below). Their one dependency outside @minigun,
+  // core's esbuild (and its platform package), comes from npm's cache when there, else from the registry: a
+  // fresh clone's `npm ci` caches tarballs but not the package metadata an install by version range needs.
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...INSTALLED.map((name) => tarballs.get(name)!)], {
+    cwd: app,
+    env,
+    timeout: 90_000,
+  });
   for (const file of readdirSync(fixtures)) copyFileSync(join(fixtures, file), join(app, file));
 });
 
