@@ -50,6 +50,8 @@ export class BullmqExecutor implements StageExecutor {
   private readonly queue: AttemptQueue;
   private readonly sent = new Map<string, SentJob>();
   private readonly joined = new Map<number, WorkerInfo>();
+  /** Per worker process that joined the run (`host:pid`): where it runs and the inputs whose outcome it sent. */
+  private readonly served = new Map<string, { host: string; pid: number; workerId: number; jobs: number; inputs: number }>();
   private nextJob = 1;
   private closed = false;
   private stopped = false;
@@ -64,6 +66,10 @@ export class BullmqExecutor implements StageExecutor {
   private readonly reader: Redis;
   private readonly jobs: Queue;
   private readonly ttlMs: number;
+  /** The run's setup in Redis: stored when the first input is sent (after the stage's `before`, like a worker start elsewhere). */
+  private setupStored: 'no' | 'storing' | 'yes' = 'no';
+  /** Why the setup could not be stored (a throwing beforeFork, a state that cannot be cloned, Redis): every input fails with it. */
+  private setupError: Error | undefined;
 
   private constructor(
     private readonly host: StrategyHost,
@@ -87,7 +93,7 @@ export class BullmqExecutor implements StageExecutor {
     host.signal.addEventListener('abort', () => void this.cancel(), { once: true });
   }
 
-  /** Checks Redis and the module, stores the run's setup, starts local workers and the inbox reader. */
+  /** Checks Redis and the module, starts local workers and the inbox reader (the run's setup is stored with the first input). */
   static async open(host: StrategyHost, options: BullmqExecutorOptions): Promise<BullmqExecutor> {
     const { pipeline, stage, module, sourceModule = module } = host.stage;
     const where = { pipeline, stage };
@@ -97,15 +103,6 @@ export class BullmqExecutor implements StageExecutor {
     const fingerprints = [await parentFingerprint(sourceModule!, pipeline, stage)];
     if (module !== sourceModule) fingerprints.push(await parentFingerprint(module!, pipeline, stage));
     const self = new BullmqExecutor(host, options, [...new Set(fingerprints)]);
-    try {
-      // beforeFork once, when the stage opens; the snapshot is stored once per run, not per job.
-      const { state, transport } = await forkSetup(host, 0);
-      const setup: RunSetup = { pipeline, stage, state, transport };
-      await self.client.set(self.keys.setup, encode(setup), 'PX', self.ttlMs);
-    } catch (error) {
-      await self.shutdownClients();
-      throw error;
-    }
     if (options.localWorkers > 0) {
       self.local = new LocalWorkers(
         options.localWorkers,
@@ -144,6 +141,7 @@ export class BullmqExecutor implements StageExecutor {
 
   execute(attempt: Attempt): Promise<Iterable<Emission> | AsyncIterable<Emission>> {
     if (this.broken !== undefined) return Promise.reject(this.broken);
+    if (this.setupError !== undefined) return Promise.reject(this.setupError);
     assertCloneable(attempt.input, 'the input', this.where);
     const bytes = serialize(attempt.input);
     if (bytes.length > this.options.maxValueBytes) {
@@ -160,6 +158,11 @@ export class BullmqExecutor implements StageExecutor {
 
   workers(): WorkerInfo[] {
     return [...this.joined.values()];
+  }
+
+  /** `stats.stages[name].strategyDetails`: the stage's queue and the worker processes that served the run. */
+  details(): Readonly<Record<string, unknown>> {
+    return { queue: this.queueName, prefix: this.options.prefix, workers: [...this.served.values()].map((w) => ({ ...w })) };
   }
 
   async close(mode: 'graceful' | 'force'): Promise<void> {
@@ -215,6 +218,11 @@ export class BullmqExecutor implements StageExecutor {
   /** Sends queued inputs as jobs while fewer than `concurrency` jobs are out. */
   private dispatch(): void {
     if (this.closed || this.broken !== undefined) return;
+    if (this.setupError !== undefined) return this.queue.rejectAll(this.setupError);
+    if (this.setupStored !== 'yes') {
+      if (this.setupStored === 'no' && this.queue.length > 0) void this.storeSetup();
+      return;
+    }
     const bound = this.host.stage.options.concurrency;
     const batch: SentJob[] = [];
     while (this.queue.length > 0 && this.sent.size < bound) {
@@ -241,6 +249,25 @@ export class BullmqExecutor implements StageExecutor {
     });
   }
 
+  /**
+   * beforeFork once, in the parent, when the stage sends its first input (so after every `before` hook, as
+   * other isolated strategies run it when a worker starts); the state snapshot that follows is stored once per
+   * run, not per job. Then the waiting inputs go out.
+   */
+  private async storeSetup(): Promise<void> {
+    this.setupStored = 'storing';
+    const { pipeline, stage } = this.where;
+    try {
+      const { state, transport } = await forkSetup(this.host, 0);
+      const setup: RunSetup = { pipeline, stage, state, transport };
+      await this.client.set(this.keys.setup, encode(setup), 'PX', this.ttlMs);
+      this.setupStored = 'yes';
+    } catch (error) {
+      this.setupError = error as Error;
+    }
+    this.dispatch();
+  }
+
   /** Reads workers' messages from the run's inbox until the executor stops. */
   private async readInbox(): Promise<void> {
     while (!this.stopped) {
@@ -265,12 +292,18 @@ export class BullmqExecutor implements StageExecutor {
       }
       case 'ready':
         this.joined.set(m.workerId, { id: m.workerId, pid: m.pid, busy: false });
+        this.served.set(`${m.host}:${m.pid}`, { host: m.host, pid: m.pid, workerId: m.workerId, jobs: 0, inputs: 0 });
         deliverHookReport(this.host, m.hooks, m.workerId);
         return;
       case 'done': {
         const job = this.sent.get(m.job);
         if (job === undefined) return; // already settled (failed by the watchdog, or cancelled): ignored
         this.sent.delete(m.job);
+        const by = job.worker === undefined ? undefined : this.served.get(`${job.worker.host}:${job.worker.pid}`);
+        if (by !== undefined) {
+          by.jobs++;
+          by.inputs += job.chunk.length;
+        }
         this.queue.settle(job.chunk, m.outcomes, m.ms ?? performance.now() - job.sentAt, (o) => emissionsOf(this.host, o));
         this.dispatch();
         return;
