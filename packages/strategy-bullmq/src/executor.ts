@@ -25,6 +25,7 @@ export interface BullmqExecutorOptions {
   readonly localWorkers: number;
   readonly lockDurationMs: number;
   readonly stalledIntervalMs: number;
+  readonly runTtlMs: number;
   readonly noWorkerTimeoutMs: number;
   readonly redisLostMs: number;
   readonly exitGraceMs: number;
@@ -79,7 +80,7 @@ export class BullmqExecutor implements StageExecutor {
     const { pipeline, stage } = host.stage;
     this.keys = runKeys(options.prefix, this.run);
     this.queueName = queueName(pipeline, stage);
-    this.ttlMs = Math.max(30_000, 5 * options.stalledIntervalMs);
+    this.ttlMs = options.runTtlMs;
     this.queue = new AttemptQueue(options.maxChunk, () => this.dispatch());
     this.client = createClient(options.connection);
     this.reader = createClient(options.connection);
