@@ -261,7 +261,13 @@ export class BullmqExecutor implements StageExecutor {
     try {
       const { state, transport } = await forkSetup(this.host, 0);
       const setup: RunSetup = { pipeline, stage, state, transport };
-      await this.client.set(this.keys.setup, encode(setup), 'PX', this.ttlMs);
+      await this.client.set(this.keys.setup, encode(setup), 'PX', this.ttlMs).catch((error: unknown) => {
+        throw new MinigunError(
+          ErrorCodes.REDIS,
+          `Could not store the run's setup of stage "${stage}" (pipeline "${pipeline}") in Redis at ${describeConnection(this.options.connection)}: ${(error as Error).message}. Its inputs fail; check that Redis is reachable and has memory left (maxmemory).`,
+          { pipeline, stage, cause: error },
+        );
+      });
       this.setupStored = 'yes';
     } catch (error) {
       this.setupError = error as Error;
