@@ -58,6 +58,8 @@ export class BullmqExecutor implements StageExecutor {
   private stopped = false;
   /** Set when Redis was lost: every input fails with it from then on. */
   private broken: Error | undefined;
+  /** Redis was unreachable for longer than redisLostMs: close() does not try to clean up there. */
+  private redisLost = false;
   private redisLostSince: number | undefined;
   private noWorkerSince: number | undefined;
   private ticking = false;
@@ -175,7 +177,7 @@ export class BullmqExecutor implements StageExecutor {
     const leftover = [...this.sent.values()];
     this.sent.clear();
     for (const job of leftover) this.queue.fail(job.chunk, cancelled);
-    if (this.broken !== undefined) {
+    if (this.redisLost) {
       await this.local?.stop(0);
       await this.shutdownClients();
       return;
@@ -335,6 +337,7 @@ export class BullmqExecutor implements StageExecutor {
     this.ticking = true;
     try {
       const jobs = [...this.sent.values()];
+      const stored = this.setupStored === 'yes';
       const multi = this.client.multi().pexpire(this.keys.setup, this.ttlMs).pexpire(this.keys.inbox, this.ttlMs).pexpire(this.keys.workers, this.ttlMs);
       for (const job of jobs) {
         const key = this.jobs.toKey(job.id);
@@ -342,6 +345,19 @@ export class BullmqExecutor implements StageExecutor {
       }
       multi.eval(LIVE_WORKERS, 1, heartbeatKey(this.options.prefix, this.queueName));
       const replies = (await multi.exec()) ?? [];
+      if (stored && replies[0]?.[0] === null && replies[0][1] === 0 && !this.closed && this.broken === undefined) {
+        // The run's setup vanished while the parent lives: Redis restarted without persistence, or the key was
+        // deleted or evicted. Workers drop the run's jobs from then on, so nothing more can complete.
+        this.breakWith(
+          new MinigunError(
+            ErrorCodes.REDIS,
+            `The keys of this run of stage "${this.where.stage}" (pipeline "${this.where.pipeline}") vanished from Redis at ${describeConnection(this.options.connection)} (Redis restarted without persistence, or they were deleted or evicted): workers no longer take its jobs, so its inputs in flight and to come fail. Run it again; keep Redis with maxmemory-policy noeviction and do not delete keys under the "${this.options.prefix}" prefix during runs.`,
+            this.where,
+          ),
+        );
+        await this.removeJobs(jobs.map((j) => j.id)).catch(() => undefined);
+        return;
+      }
       const now = Date.now();
       jobs.forEach((job, i) => {
         const [exists, locked, processedOn] = replies.slice(3 + 3 * i, 6 + 3 * i).map((r) => r[1]);
@@ -395,17 +411,25 @@ export class BullmqExecutor implements StageExecutor {
   private watchRedis(): void {
     if (this.closed || this.broken !== undefined || this.redisLostSince === undefined) return;
     if (Date.now() - this.redisLostSince < this.options.redisLostMs) return;
-    this.broken = new MinigunError(
-      ErrorCodes.REDIS,
-      `Lost the connection to Redis at ${describeConnection(this.options.connection)} for more than ${this.options.redisLostMs} ms (redisLostMs) while stage "${this.where.stage}" of pipeline "${this.where.pipeline}" was running: its inputs in flight and to come fail.`,
-      this.where,
+    this.redisLost = true;
+    this.breakWith(
+      new MinigunError(
+        ErrorCodes.REDIS,
+        `Lost the connection to Redis at ${describeConnection(this.options.connection)} for more than ${this.options.redisLostMs} ms (redisLostMs) while stage "${this.where.stage}" of pipeline "${this.where.pipeline}" was running: its inputs in flight and to come fail.`,
+        this.where,
+      ),
     );
-    this.host.reportError(this.broken);
+    void this.local?.stop(0);
+  }
+
+  /** The run cannot go on through Redis: `error` is reported once and fails every input in flight and to come. */
+  private breakWith(error: Error): void {
+    this.broken = error;
+    this.host.reportError(error);
     const jobs = [...this.sent.values()];
     this.sent.clear();
-    for (const job of jobs) this.queue.fail(job.chunk, this.broken);
-    this.queue.rejectAll(this.broken);
-    void this.local?.stop(0);
+    for (const job of jobs) this.queue.fail(job.chunk, error);
+    this.queue.rejectAll(error);
   }
 
   /** The run's signal: workers abort ctx.signal; jobs no worker has taken yet are removed and count as cancelled. */
