@@ -7,11 +7,16 @@
  *    Queue.addBulk of one job per input, timed until every job has completed, worker start-up included on
  *    both sides. Also prints the jobs per input Minigun's chunking made.
  *  - cpu: 64 × fib(30) on `bullmq` with 2 local workers against `ipc-fork` with 2 children.
+ *  - memory: 100,000 and 1,000,000 trivial inputs (--memory-n) through the dispatch pipeline, each N once in
+ *    a fresh plain-node process (bench/memory.mjs, so that its RSS is the run's own, without tsx): peak Redis
+ *    `used_memory` (INFO memory every 100 ms) and peak RSS of that parent process; flat in N is the target.
+ *    `--only=dispatch,cpu,memory` picks workloads; the 1,000,000 row takes about a minute on 2 cores.
  *
  * Exit code 1 when a run computed a wrong sum; never for slowness (the machine is shared: targets print
  * PASS/FAIL only).
  */
-import { fork } from 'node:child_process';
+import { execFile, fork } from 'node:child_process';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -26,6 +31,8 @@ const RUNS = arg('runs', 2);
 const N = arg('dispatch-n', 20_000);
 const FIB_COUNT = arg('fib-count', 64);
 const FIB_N = arg('fib-n', 30);
+const ONLY = (process.argv.find((a) => a.startsWith('--only='))?.split('=')[1] ?? 'dispatch,cpu,memory').split(',');
+const MEMORY_N = (process.argv.find((a) => a.startsWith('--memory-n='))?.split('=')[1] ?? '100000,1000000').split(',').map(Number);
 
 const redis = await startRedis();
 let failed = false;
@@ -88,56 +95,118 @@ const fibSum =
     return n < 2 ? n : fib(n - 1) + fib(n - 2);
   })(FIB_N);
 
+interface MemoryRow {
+  n: number;
+  ms: number;
+  sum: number;
+  redisBefore: number;
+  redisPeak: number;
+  rssBefore: number;
+  rssPeak: number;
+  heapAfter: number;
+  runKeys: number;
+}
+
+/** One memory row in a fresh plain-node process (bench/memory.mjs). */
+async function memoryRow(n: number): Promise<MemoryRow> {
+  const script = fileURLToPath(new URL('./memory.mjs', import.meta.url));
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', script, redis.url, String(n)], { maxBuffer: 1 << 20 });
+  const row = JSON.parse(stdout.trim().split('\n').at(-1)!) as MemoryRow;
+  if (row.sum !== (n * (n + 1)) / 2 || row.runKeys !== 0) {
+    failed = true;
+    console.error(`memory ${n}: sum ${row.sum} (expected ${(n * (n + 1)) / 2}), ${row.runKeys} run keys left in Redis`);
+  }
+  return row;
+}
+
+const mb = (bytes: number): string => (bytes / 1e6).toFixed(1);
+
 const results: Record<string, number[]> = { raw: [], minigun: [], jobs: [], cpuBullmq: [], cpuIpc: [] };
+const memory: MemoryRow[] = [];
 try {
-  for (let round = 0; round < RUNS; round++) {
-    results.raw!.push(await timed(rawBullmq, dispatchSum, 'raw bullmq'));
-    results.minigun!.push(
-      await timed(
-        async () => {
-          const state = { n: N, sum: 0 };
-          const r = await dispatchBullmq.run({ state, registry: bullmq() });
-          if (r.status !== 'completed' || r.errors.length > 0) throw new Error(`dispatch run: ${r.status} ${r.errors[0]?.message}`);
-          return state.sum;
-        },
-        dispatchSum,
-        'minigun bullmq dispatch',
-      ),
-    );
-    results.jobs!.push(await jobsOfLastRun('bench-dispatch-bullmq~work'));
-    for (const [key, p, registry] of [
-      ['cpuBullmq', cpuBullmq, bullmq],
-      ['cpuIpc', cpuIpc, ipc],
-    ] as const) {
-      results[key]!.push(
+  for (let round = 0; round < RUNS && (ONLY.includes('dispatch') || ONLY.includes('cpu')); round++) {
+    if (ONLY.includes('dispatch')) {
+      results.raw!.push(await timed(rawBullmq, dispatchSum, 'raw bullmq'));
+      results.minigun!.push(
         await timed(
           async () => {
-            const state = { count: FIB_COUNT, fibN: FIB_N, sum: 0 };
-            const r = await p.run({ state, registry: registry() });
-            if (r.status !== 'completed' || r.errors.length > 0) throw new Error(`cpu run: ${r.status} ${r.errors[0]?.message}`);
+            const state = { n: N, sum: 0 };
+            const r = await dispatchBullmq.run({ state, registry: bullmq() });
+            if (r.status !== 'completed' || r.errors.length > 0) throw new Error(`dispatch run: ${r.status} ${r.errors[0]?.message}`);
             return state.sum;
           },
-          fibSum,
-          key,
+          dispatchSum,
+          'minigun bullmq dispatch',
         ),
       );
+      results.jobs!.push(await jobsOfLastRun('bench-dispatch-bullmq~work'));
     }
+    if (ONLY.includes('cpu'))
+      for (const [key, p, registry] of [
+        ['cpuBullmq', cpuBullmq, bullmq],
+        ['cpuIpc', cpuIpc, ipc],
+      ] as const) {
+        results[key]!.push(
+          await timed(
+            async () => {
+              const state = { count: FIB_COUNT, fibN: FIB_N, sum: 0 };
+              const r = await p.run({ state, registry: registry() });
+              if (r.status !== 'completed' || r.errors.length > 0) throw new Error(`cpu run: ${r.status} ${r.errors[0]?.message}`);
+              return state.sum;
+            },
+            fibSum,
+            key,
+          ),
+        );
+      }
     console.error(`round ${round + 1}/${RUNS} done`);
   }
-  const raw = median(results.raw!);
-  const mg = median(results.minigun!);
-  const jobs = median(results.jobs!);
-  const cb = median(results.cpuBullmq!);
-  const ci = median(results.cpuIpc!);
-  console.log(`| workload | Minigun bullmq | baseline | ratio (baseline ÷ Minigun: above 1 = Minigun faster) | target |`);
-  console.log(`|---|---|---|---|---|`);
-  console.log(
-    `| dispatch: ${N} trivial inputs, 2 local workers | ${mg.toFixed(0)} ms (${jobs} jobs, ${(jobs / N).toFixed(4)} jobs per input) | raw BullMQ addBulk, 2 workers: ${raw.toFixed(0)} ms | ${(raw / mg).toFixed(2)}× | ≥ 1.0× ${raw / mg >= 1 ? 'PASS' : 'FAIL'} |`,
-  );
-  console.log(
-    `| cpu: ${FIB_COUNT} × fib(${FIB_N}), 2 workers | ${cb.toFixed(0)} ms | ipc-fork, 2 children: ${ci.toFixed(0)} ms | ${(ci / cb).toFixed(2)}× | Minigun within 1.2× of ipc-fork ${cb <= 1.2 * ci ? 'PASS' : 'FAIL'} |`,
-  );
+  if (ONLY.includes('memory')) {
+    for (const n of MEMORY_N) {
+      memory.push(await memoryRow(n));
+      console.error(`memory ${n} done`);
+    }
+  }
+  if (results.raw!.length > 0 || results.cpuBullmq!.length > 0) printTimes();
+  if (memory.length > 0) {
+    console.log('');
+    console.log(`| memory: trivial inputs, 2 local workers | time | Redis used_memory before → peak | parent RSS before → peak | parent heap after GC |`);
+    console.log(`|---|---|---|---|---|`);
+    for (const m of memory)
+      console.log(
+        `| ${m.n} | ${(m.ms / 1000).toFixed(1)} s | ${mb(m.redisBefore)} → ${mb(m.redisPeak)} MB | ${mb(m.rssBefore)} → ${mb(m.rssPeak)} MB | ${mb(m.heapAfter)} MB |`,
+      );
+    if (memory.length > 1) {
+      const [small, large] = [memory[0]!, memory.at(-1)!];
+      const redisRatio = large.redisPeak / small.redisPeak;
+      const rssRatio = large.rssPeak / small.rssPeak;
+      const flat = redisRatio <= 1.25 && rssRatio <= 1.25;
+      console.log(
+        `flat in N (${large.n} against ${small.n}): Redis peak ${redisRatio.toFixed(2)}×, parent RSS peak ${rssRatio.toFixed(2)}× — target ≤ 1.25× both: ${flat ? 'PASS' : 'FAIL'}`,
+      );
+    }
+  }
 } finally {
   await redis.stop();
 }
 process.exitCode = failed ? 1 : 0;
+
+function printTimes(): void {
+  console.log(`| workload | Minigun bullmq | baseline | ratio (baseline ÷ Minigun: above 1 = Minigun faster) | target |`);
+  console.log(`|---|---|---|---|---|`);
+  if (results.raw!.length > 0) {
+    const raw = median(results.raw!);
+    const mg = median(results.minigun!);
+    const jobs = median(results.jobs!);
+    console.log(
+      `| dispatch: ${N} trivial inputs, 2 local workers | ${mg.toFixed(0)} ms (${jobs} jobs, ${(jobs / N).toFixed(4)} jobs per input) | raw BullMQ addBulk, 2 workers: ${raw.toFixed(0)} ms | ${(raw / mg).toFixed(2)}× | ≥ 1.0× ${raw / mg >= 1 ? 'PASS' : 'FAIL'} |`,
+    );
+  }
+  if (results.cpuBullmq!.length > 0) {
+    const cb = median(results.cpuBullmq!);
+    const ci = median(results.cpuIpc!);
+    console.log(
+      `| cpu: ${FIB_COUNT} × fib(${FIB_N}), 2 workers | ${cb.toFixed(0)} ms | ipc-fork, 2 children: ${ci.toFixed(0)} ms | ${(ci / cb).toFixed(2)}× | Minigun within 1.2× of ipc-fork ${cb <= 1.2 * ci ? 'PASS' : 'FAIL'} |`,
+    );
+  }
+}

@@ -25,6 +25,7 @@ export interface BullmqExecutorOptions {
   readonly localWorkers: number;
   readonly lockDurationMs: number;
   readonly stalledIntervalMs: number;
+  readonly runTtlMs: number;
   readonly noWorkerTimeoutMs: number;
   readonly redisLostMs: number;
   readonly exitGraceMs: number;
@@ -50,11 +51,15 @@ export class BullmqExecutor implements StageExecutor {
   private readonly queue: AttemptQueue;
   private readonly sent = new Map<string, SentJob>();
   private readonly joined = new Map<number, WorkerInfo>();
+  /** Per worker process that joined the run (`host:pid`): where it runs and the inputs whose outcome it sent. */
+  private readonly served = new Map<string, { host: string; pid: number; workerId: number; jobs: number; inputs: number }>();
   private nextJob = 1;
   private closed = false;
   private stopped = false;
   /** Set when Redis was lost: every input fails with it from then on. */
   private broken: Error | undefined;
+  /** Redis was unreachable for longer than redisLostMs: close() does not try to clean up there. */
+  private redisLost = false;
   private redisLostSince: number | undefined;
   private noWorkerSince: number | undefined;
   private ticking = false;
@@ -64,6 +69,10 @@ export class BullmqExecutor implements StageExecutor {
   private readonly reader: Redis;
   private readonly jobs: Queue;
   private readonly ttlMs: number;
+  /** The run's setup in Redis: stored when the first input is sent (after the stage's `before`, like a worker start elsewhere). */
+  private setupStored: 'no' | 'storing' | 'yes' = 'no';
+  /** Why the setup could not be stored (a throwing beforeFork, a state that cannot be cloned, Redis): every input fails with it. */
+  private setupError: Error | undefined;
 
   private constructor(
     private readonly host: StrategyHost,
@@ -73,7 +82,7 @@ export class BullmqExecutor implements StageExecutor {
     const { pipeline, stage } = host.stage;
     this.keys = runKeys(options.prefix, this.run);
     this.queueName = queueName(pipeline, stage);
-    this.ttlMs = Math.max(30_000, 5 * options.stalledIntervalMs);
+    this.ttlMs = options.runTtlMs;
     this.queue = new AttemptQueue(options.maxChunk, () => this.dispatch());
     this.client = createClient(options.connection);
     this.reader = createClient(options.connection);
@@ -87,7 +96,7 @@ export class BullmqExecutor implements StageExecutor {
     host.signal.addEventListener('abort', () => void this.cancel(), { once: true });
   }
 
-  /** Checks Redis and the module, stores the run's setup, starts local workers and the inbox reader. */
+  /** Checks Redis and the module, starts local workers and the inbox reader (the run's setup is stored with the first input). */
   static async open(host: StrategyHost, options: BullmqExecutorOptions): Promise<BullmqExecutor> {
     const { pipeline, stage, module, sourceModule = module } = host.stage;
     const where = { pipeline, stage };
@@ -97,15 +106,6 @@ export class BullmqExecutor implements StageExecutor {
     const fingerprints = [await parentFingerprint(sourceModule!, pipeline, stage)];
     if (module !== sourceModule) fingerprints.push(await parentFingerprint(module!, pipeline, stage));
     const self = new BullmqExecutor(host, options, [...new Set(fingerprints)]);
-    try {
-      // beforeFork once, when the stage opens; the snapshot is stored once per run, not per job.
-      const { state, transport } = await forkSetup(host, 0);
-      const setup: RunSetup = { pipeline, stage, state, transport };
-      await self.client.set(self.keys.setup, encode(setup), 'PX', self.ttlMs);
-    } catch (error) {
-      await self.shutdownClients();
-      throw error;
-    }
     if (options.localWorkers > 0) {
       self.local = new LocalWorkers(
         options.localWorkers,
@@ -144,6 +144,7 @@ export class BullmqExecutor implements StageExecutor {
 
   execute(attempt: Attempt): Promise<Iterable<Emission> | AsyncIterable<Emission>> {
     if (this.broken !== undefined) return Promise.reject(this.broken);
+    if (this.setupError !== undefined) return Promise.reject(this.setupError);
     assertCloneable(attempt.input, 'the input', this.where);
     const bytes = serialize(attempt.input);
     if (bytes.length > this.options.maxValueBytes) {
@@ -162,6 +163,11 @@ export class BullmqExecutor implements StageExecutor {
     return [...this.joined.values()];
   }
 
+  /** `stats.stages[name].strategyDetails`: the stage's queue and the worker processes that served the run. */
+  details(): Readonly<Record<string, unknown>> {
+    return { queue: this.queueName, prefix: this.options.prefix, workers: [...this.served.values()].map((w) => ({ ...w })) };
+  }
+
   async close(mode: 'graceful' | 'force'): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -171,7 +177,7 @@ export class BullmqExecutor implements StageExecutor {
     const leftover = [...this.sent.values()];
     this.sent.clear();
     for (const job of leftover) this.queue.fail(job.chunk, cancelled);
-    if (this.broken !== undefined) {
+    if (this.redisLost) {
       await this.local?.stop(0);
       await this.shutdownClients();
       return;
@@ -215,6 +221,11 @@ export class BullmqExecutor implements StageExecutor {
   /** Sends queued inputs as jobs while fewer than `concurrency` jobs are out. */
   private dispatch(): void {
     if (this.closed || this.broken !== undefined) return;
+    if (this.setupError !== undefined) return this.queue.rejectAll(this.setupError);
+    if (this.setupStored !== 'yes') {
+      if (this.setupStored === 'no' && this.queue.length > 0) void this.storeSetup();
+      return;
+    }
     const bound = this.host.stage.options.concurrency;
     const batch: SentJob[] = [];
     while (this.queue.length > 0 && this.sent.size < bound) {
@@ -241,6 +252,31 @@ export class BullmqExecutor implements StageExecutor {
     });
   }
 
+  /**
+   * beforeFork once, in the parent, when the stage sends its first input (so after every `before` hook, as
+   * other isolated strategies run it when a worker starts); the state snapshot that follows is stored once per
+   * run, not per job. Then the waiting inputs go out.
+   */
+  private async storeSetup(): Promise<void> {
+    this.setupStored = 'storing';
+    const { pipeline, stage } = this.where;
+    try {
+      const { state, transport } = await forkSetup(this.host, 0);
+      const setup: RunSetup = { pipeline, stage, state, transport };
+      await this.client.set(this.keys.setup, encode(setup), 'PX', this.ttlMs).catch((error: unknown) => {
+        throw new MinigunError(
+          ErrorCodes.REDIS,
+          `Could not store the run's setup of stage "${stage}" (pipeline "${pipeline}") in Redis at ${describeConnection(this.options.connection)}: ${(error as Error).message}. Its inputs fail; check that Redis is reachable and has memory left (maxmemory).`,
+          { pipeline, stage, cause: error },
+        );
+      });
+      this.setupStored = 'yes';
+    } catch (error) {
+      this.setupError = error as Error;
+    }
+    this.dispatch();
+  }
+
   /** Reads workers' messages from the run's inbox until the executor stops. */
   private async readInbox(): Promise<void> {
     while (!this.stopped) {
@@ -265,12 +301,18 @@ export class BullmqExecutor implements StageExecutor {
       }
       case 'ready':
         this.joined.set(m.workerId, { id: m.workerId, pid: m.pid, busy: false });
+        this.served.set(`${m.host}:${m.pid}`, { host: m.host, pid: m.pid, workerId: m.workerId, jobs: 0, inputs: 0 });
         deliverHookReport(this.host, m.hooks, m.workerId);
         return;
       case 'done': {
         const job = this.sent.get(m.job);
         if (job === undefined) return; // already settled (failed by the watchdog, or cancelled): ignored
         this.sent.delete(m.job);
+        const by = job.worker === undefined ? undefined : this.served.get(`${job.worker.host}:${job.worker.pid}`);
+        if (by !== undefined) {
+          by.jobs++;
+          by.inputs += job.chunk.length;
+        }
         this.queue.settle(job.chunk, m.outcomes, m.ms ?? performance.now() - job.sentAt, (o) => emissionsOf(this.host, o));
         this.dispatch();
         return;
@@ -295,6 +337,7 @@ export class BullmqExecutor implements StageExecutor {
     this.ticking = true;
     try {
       const jobs = [...this.sent.values()];
+      const stored = this.setupStored === 'yes';
       const multi = this.client.multi().pexpire(this.keys.setup, this.ttlMs).pexpire(this.keys.inbox, this.ttlMs).pexpire(this.keys.workers, this.ttlMs);
       for (const job of jobs) {
         const key = this.jobs.toKey(job.id);
@@ -302,6 +345,19 @@ export class BullmqExecutor implements StageExecutor {
       }
       multi.eval(LIVE_WORKERS, 1, heartbeatKey(this.options.prefix, this.queueName));
       const replies = (await multi.exec()) ?? [];
+      if (stored && replies[0]?.[0] === null && replies[0][1] === 0 && !this.closed && this.broken === undefined) {
+        // The run's setup vanished while the parent lives: Redis restarted without persistence, or the key was
+        // deleted or evicted. Workers drop the run's jobs from then on, so nothing more can complete.
+        this.breakWith(
+          new MinigunError(
+            ErrorCodes.REDIS,
+            `The keys of this run of stage "${this.where.stage}" (pipeline "${this.where.pipeline}") vanished from Redis at ${describeConnection(this.options.connection)} (Redis restarted without persistence, or they were deleted or evicted): workers no longer take its jobs, so its inputs in flight and to come fail. Run it again; keep Redis with maxmemory-policy noeviction and do not delete keys under the "${this.options.prefix}" prefix during runs.`,
+            this.where,
+          ),
+        );
+        await this.removeJobs(jobs.map((j) => j.id)).catch(() => undefined);
+        return;
+      }
       const now = Date.now();
       jobs.forEach((job, i) => {
         const [exists, locked, processedOn] = replies.slice(3 + 3 * i, 6 + 3 * i).map((r) => r[1]);
@@ -355,17 +411,25 @@ export class BullmqExecutor implements StageExecutor {
   private watchRedis(): void {
     if (this.closed || this.broken !== undefined || this.redisLostSince === undefined) return;
     if (Date.now() - this.redisLostSince < this.options.redisLostMs) return;
-    this.broken = new MinigunError(
-      ErrorCodes.REDIS,
-      `Lost the connection to Redis at ${describeConnection(this.options.connection)} for more than ${this.options.redisLostMs} ms (redisLostMs) while stage "${this.where.stage}" of pipeline "${this.where.pipeline}" was running: its inputs in flight and to come fail.`,
-      this.where,
+    this.redisLost = true;
+    this.breakWith(
+      new MinigunError(
+        ErrorCodes.REDIS,
+        `Lost the connection to Redis at ${describeConnection(this.options.connection)} for more than ${this.options.redisLostMs} ms (redisLostMs) while stage "${this.where.stage}" of pipeline "${this.where.pipeline}" was running: its inputs in flight and to come fail.`,
+        this.where,
+      ),
     );
-    this.host.reportError(this.broken);
+    void this.local?.stop(0);
+  }
+
+  /** The run cannot go on through Redis: `error` is reported once and fails every input in flight and to come. */
+  private breakWith(error: Error): void {
+    this.broken = error;
+    this.host.reportError(error);
     const jobs = [...this.sent.values()];
     this.sent.clear();
-    for (const job of jobs) this.queue.fail(job.chunk, this.broken);
-    this.queue.rejectAll(this.broken);
-    void this.local?.stop(0);
+    for (const job of jobs) this.queue.fail(job.chunk, error);
+    this.queue.rejectAll(error);
   }
 
   /** The run's signal: workers abort ctx.signal; jobs no worker has taken yet are removed and count as cancelled. */

@@ -41,6 +41,13 @@ export interface BullmqStrategyOptions {
    * and by this parent, which fails a job whose lock has been gone for a whole interval. Default 30000.
    */
   stalledIntervalMs?: number;
+  /**
+   * How long the keys of a run (its setup, inbox and worker counter) live unless the parent renews them; the
+   * parent renews them every `stalledIntervalMs` while it lives. If the parent dies, this is how long workers
+   * may still take the run's jobs and how long its keys stay in Redis. At least 1000 and at least 2 ×
+   * `stalledIntervalMs`; default the larger of 30000 and 5 × `stalledIntervalMs`.
+   */
+  runTtlMs?: number;
   /** Inputs waiting for longer than this while no worker serves the stage fail. Default 30000. */
   noWorkerTimeoutMs?: number;
   /** A connection to Redis lost for longer than this fails the stage's inputs. Default 10000. */
@@ -63,6 +70,7 @@ const RULES = {
   maxChunk: optionRules.integer(1, 10_000),
   lockDurationMs: optionRules.integer(100),
   stalledIntervalMs: optionRules.integer(100),
+  runTtlMs: optionRules.integer(1000),
   noWorkerTimeoutMs: optionRules.integer(100),
   redisLostMs: optionRules.integer(100),
   exitGraceMs: optionRules.milliseconds(),
@@ -86,6 +94,14 @@ export function bullmqStrategy(options: BullmqStrategyOptions = {}): Strategy {
   checkFactoryOptions('bullmqStrategy()', options, RULES);
   const connection = options.connection ?? process.env.MINIGUN_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const maxChunk = options.maxChunk ?? 64;
+  const stalledIntervalMs = options.stalledIntervalMs ?? 30_000;
+  const runTtlMs = options.runTtlMs ?? Math.max(30_000, 5 * stalledIntervalMs);
+  if (runTtlMs < 2 * stalledIntervalMs) {
+    throw new MinigunError(
+      ErrorCodes.INVALID_OPTION,
+      `bullmqStrategy(): runTtlMs (${runTtlMs}) must be at least 2 × stalledIntervalMs (${2 * stalledIntervalMs}): the parent renews the run's keys every stalledIntervalMs, and a shorter TTL could let them expire while the run goes on. Raise runTtlMs or lower stalledIntervalMs.`,
+    );
+  }
   return {
     name: 'bullmq',
     isolated: true,
@@ -99,7 +115,8 @@ export function bullmqStrategy(options: BullmqStrategyOptions = {}): Strategy {
         maxChunk,
         localWorkers: options.localWorkers ?? 0,
         lockDurationMs: options.lockDurationMs ?? 30_000,
-        stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
+        stalledIntervalMs,
+        runTtlMs,
         noWorkerTimeoutMs: options.noWorkerTimeoutMs ?? 30_000,
         redisLostMs: options.redisLostMs ?? 10_000,
         exitGraceMs: options.exitGraceMs ?? 5000,

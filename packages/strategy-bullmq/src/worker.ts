@@ -140,7 +140,10 @@ class StageService {
     }
     const service = new StageService({ ...target, queue, refusal }, prepared, fingerprintIn(exports, target.pipeline, target.stage), client, options, prefix);
     const lockDuration = options.lockDurationMs ?? 30_000;
-    const beat = (): void => void client.eval(HEARTBEAT, 1, service.heartbeatKey, service.member, String(lockDuration)).catch(() => undefined);
+    const beat = (): void => {
+      void client.eval(HEARTBEAT, 1, service.heartbeatKey, service.member, String(lockDuration)).catch(() => undefined);
+      void service.forgetExpiredRuns();
+    };
     beat();
     service.heartbeat = setInterval(beat, Math.max(100, Math.min(5000, Math.floor(lockDuration / 3))));
     service.heartbeat.unref();
@@ -170,6 +173,26 @@ class StageService {
       },
       () => undefined,
     );
+  }
+
+  /**
+   * A run whose parent died never sends 'end': once its setup has expired (runTtlMs), this worker forgets it
+   * (closes its runtime), so that a long-lived worker keeps nothing of dead runs.
+   */
+  private async forgetExpiredRuns(): Promise<void> {
+    if (this.runs.size === 0) return;
+    const runs = [...this.runs.keys()];
+    try {
+      const multi = this.client.multi();
+      for (const run of runs) multi.exists(runKeys(this.prefix, run).setup);
+      const replies = (await multi.exec()) ?? [];
+      runs.forEach((run, i) => {
+        const [error, exists] = replies[i] ?? [];
+        if (error === null && exists === 0) this.event('end', run);
+      });
+    } catch {
+      // Redis unreachable: try again at the next heartbeat
+    }
   }
 
   async close(mode: 'graceful' | 'force'): Promise<void> {
@@ -211,7 +234,12 @@ class StageService {
       return;
     }
     if (rt === undefined) return; // the run is over (or its parent is gone): drop the job
-    await push({ t: 'started', job: id, host: HOST, pid: process.pid });
+    // The run's setup expires when its parent stops renewing it (the parent died): a job of such a run is
+    // dropped, not run, and this worker forgets the run (its runtime is closed, nothing of it is kept).
+    if (Number(await push({ t: 'started', job: id, host: HOST, pid: process.pid })) !== 1) {
+      this.event('end', run);
+      return;
+    }
     const started = performance.now();
     // One by one, so that once the run is cancelled the rest of the job is not started.
     const outcomes: InputOutcome[] = [];
@@ -219,7 +247,8 @@ class StageService {
       if (this.cancelled.has(run)) outcomes.push({ ok: false, error: serializeError(this.cancelledError(run)) });
       else outcomes.push(...(await rt.runInputs([input])));
     }
-    await push({ t: 'done', job: id, outcomes: outcomes.map((o) => this.bounded(o)), ms: performance.now() - started });
+    const delivered = await push({ t: 'done', job: id, outcomes: outcomes.map((o) => this.bounded(o)), ms: performance.now() - started });
+    if (Number(delivered) !== 1) this.event('end', run); // the run ended (or its parent died) meanwhile
   }
 
   private cancelledError(run: string): Error {

@@ -199,6 +199,40 @@ describe('bullmq faults', () => {
     expect(most).toBeLessThanOrEqual(4 + 4);
   }, 60_000);
 
+  it("fails the stage's inputs clearly when the run's keys vanish from Redis mid-run (a Redis restarted without persistence)", async () => {
+    const probe = new Redis(redis.url);
+    let deleted: Promise<number> | undefined;
+    try {
+      const started = Date.now();
+      const r = await faultsNoRetry.run({
+        state: { count: 200, dir: tempDir(), delayMs: 20 },
+        registry: registry({ connection: redis.url, localWorkers: 1 }),
+        progressIntervalMs: 50,
+        progress: (e) => {
+          if (deleted === undefined && (e.stages.sink?.done ?? 0) >= 5) deleted = probe.keys('minigun:minigun:run:*').then((keys) => probe.del(...keys));
+        },
+      });
+      expect(await deleted).toBeGreaterThan(0);
+      expect(Date.now() - started).toBeLessThan(45_000);
+      expect(r.status).toBe('completed');
+      const failed = itemErrors(r);
+      expect(failed.length).toBeGreaterThan(0);
+      for (const e of failed) {
+        expect(codeOf(e)).toBe('ERR_MINIGUN_REDIS');
+        expect(e.message).toMatch(
+          /The keys of this run of stage "work" \(pipeline "bullmq-faults-no-retry"\) vanished from Redis at redis:\/\/127\.0\.0\.1:\d+\/? \(Redis restarted without persistence/,
+        );
+      }
+      // Reported once as a stage fault too; every input is accounted for, and nothing of the run remains.
+      expect(r.errors.filter((e) => e.kind === 'run' && codeOf(e) === 'ERR_MINIGUN_REDIS')).toHaveLength(1);
+      expect((r.collected.out as number[]).length + failed.length).toBe(200);
+      assertAccounting(r);
+      expect(await redis.keys('*:minigun:run:*')).toEqual([]);
+    } finally {
+      probe.disconnect();
+    }
+  }, 60_000);
+
   it('fails the run before it starts when Redis is unreachable, with the URL without its password', async () => {
     const r = await faults.run({ state: { count: 3, dir: tempDir() }, registry: registry({ connection: 'redis://:s3cret@127.0.0.1:1/0' }) });
     expect(r.status).toBe('failed');
