@@ -17,8 +17,9 @@
  *  - small:    --small-runs (100) runs one after another of a 2-input pipeline, with `keepAlive` and
  *              without it (the baseline): what a service running many small pipelines pays.
  *  - hash:     I/O-bound async stage: read + sha256 of --hash-files (10,000) files under --hash-dir (the
- *              repository's node_modules). `thread` (2 threads) with perWorker 8 and 1 against the same stage
- *              inline with concurrency 8 (the baseline).
+ *              repository's node_modules). `thread` (2 threads) with perWorker 8, 32 and 1 (the default), a new
+ *              pool per run (cold), and perWorker 8 and 1 with keepAlive (warm: the warm-up run starts the
+ *              pool), against the same stage inline with concurrency 8 (the baseline).
  *
  * Setup cost is counted on both sides: Minigun creates its pool in every run, so every timed raw-tinypool run
  * creates its pool too (minThreads = maxThreads, as Minigun does) and destroys it before the clock stops. The
@@ -247,6 +248,9 @@ function hashWorkload(args: Args): Workload {
   const perWorker = new Registry().use(threadStrategies({ perWorker: 8 }));
   const perWorker32 = new Registry().use(threadStrategies({ perWorker: 32 }));
   const single = new Registry().use(threadStrategies());
+  // Warm: the pool is kept between runs (the warm-up run starts it), so the timed runs pay no thread start-up.
+  const perWorkerKept = new Registry().use(threadStrategies({ perWorker: 8, keepAlive: true }));
+  const singleKept = new Registry().use(threadStrategies({ keepAlive: true }));
   const hash = async (p: typeof hashThread, registry: Registry): Promise<number> => {
     const state = { paths, sum: 0 };
     const r = await p.run({ state, registry });
@@ -261,7 +265,9 @@ function hashWorkload(args: Args): Workload {
     variants: [
       { name: `minigun thread (2 threads) perWorker 8, ${TS}`, role: 'minigun', run: () => hash(hashThread, perWorker) },
       { name: `minigun thread (2 threads) perWorker 32, ${TS}`, role: 'minigun', run: () => hash(hashThread, perWorker32) },
-      { name: `minigun thread (2 threads) perWorker 1, ${TS}`, role: 'minigun', run: () => hash(hashThread, single) },
+      { name: `minigun thread (2 threads) perWorker 1 (default), ${TS}`, role: 'minigun', run: () => hash(hashThread, single) },
+      { name: `minigun thread (2 threads) perWorker 8 keepAlive (warm), ${TS}`, role: 'minigun', run: () => hash(hashThread, perWorkerKept) },
+      { name: `minigun thread (2 threads) perWorker 1 keepAlive (warm), ${TS}`, role: 'minigun', run: () => hash(hashThread, singleKept) },
       { name: 'minigun inline, concurrency 8', role: 'baseline', run: () => hash(hashInline, single) },
     ],
   };

@@ -34,11 +34,12 @@ export interface ThreadStrategyOptions {
    */
   keepAlive?: boolean | KeepAliveOptions;
   /**
-   * `thread`: how many tasks each worker thread runs at once (like tinypool's `concurrentTasksPerWorker`).
-   * Above 1, an async stage function that awaits I/O overlaps its inputs in one thread: a stage then has up
-   * to `concurrency × perWorker` inputs in flight, on `concurrency` threads. Each input is still its own
-   * attempt, delivered all or nothing. A synchronous function gains nothing (a thread runs one at a time).
-   * A whole number from 1 to 1000; default 1. Not with a transport other than the channel.
+   * `thread`: how many inputs each worker thread runs at once, the inputs of one chunk included (tinypool's
+   * `concurrentTasksPerWorker` is set to it too). Above 1, an async stage function that awaits I/O overlaps
+   * its inputs in one thread: a stage then runs up to `concurrency × perWorker` inputs at once, on
+   * `concurrency` threads. Each input is still its own attempt, delivered all or nothing. A synchronous
+   * function gains nothing (a thread runs one at a time). A whole number from 1 to 1000; default 1. Not
+   * with a transport other than the channel.
    */
   perWorker?: number;
 }

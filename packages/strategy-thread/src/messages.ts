@@ -15,7 +15,11 @@ export interface ThreadTask {
 
 /** A task's result. `needsSetup`: the worker is not set up and got no port; send the task again with one. */
 export type ThreadTaskResult =
-  | { readonly t: 'results'; readonly outcomes: InputOutcome[] }
+  /**
+   * `busyMs` (perWorker above 1): the sum of the inputs' own run times in the worker, from the moment each
+   * took a lane; the parent sizes chunks from it (a chunk of k inputs runs k / perWorker deep).
+   */
+  | { readonly t: 'results'; readonly outcomes: InputOutcome[]; readonly busyMs?: number }
   /** The producer returned (or threw: `error`, serialised so that its code and fields survive). */
   | { readonly t: 'produced'; readonly emitted: number; readonly error?: import('@minigun/core/toolkit').SerializedError }
   /** A custom stage's reader returned (or threw: `error`). */
@@ -31,10 +35,11 @@ export type PortMessage =
 
 /**
  * Parent → worker on a task's port. The setup carries the pool's busy flags: shared memory in which each
- * worker marks whether it runs a task (slot `workerId % busy.length`), for progress and the HUD.
+ * worker marks whether it runs a task (slot `workerId % busy.length`), for progress and the HUD; and
+ * `perWorker`: how many inputs the worker runs at once (the inputs of a chunk overlap when above 1).
  */
 export type PortReply =
-  | (Extract<ParentMessage, { t: 'setup' }> & { readonly busy: Int32Array })
+  | (Extract<ParentMessage, { t: 'setup' }> & { readonly busy: Int32Array; readonly perWorker: number })
   | Extract<ParentMessage, { t: 'credit' } | { t: 'item' } | { t: 'end' } | { t: 'cancel' }>
   | { readonly t: 'fatal'; readonly error: import('@minigun/core/toolkit').SerializedError };
 

@@ -53,7 +53,10 @@ export class PoolExecutor implements StageExecutor {
   /** Per-worker busy flags in shared memory (see PortReply). */
   private readonly busy = new Int32Array(new SharedArrayBuffer(4 * 1024));
   private readonly cancelChannel: BroadcastChannel;
+  /** Tasks (chunks) in flight. */
   private running = 0;
+  /** Inputs in flight, in those chunks. */
+  private inFlightInputs = 0;
   private nextId = 1;
   private closed = false;
   /** Whether any worker of the pool has set up (until then, a worker that dies means none can start). */
@@ -225,26 +228,48 @@ export class PoolExecutor implements StageExecutor {
   /** Sends queued inputs to free workers, in chunks sized by the AdaptiveChunker. */
   private dispatch(): void {
     const lanes = this.lanes;
+    const perWorker = this.options.perWorker;
+    if (perWorker === 1) {
+      while (this.queue.length > 0 && this.running < lanes && !this.closed) {
+        void this.runChunk(this.queue.take(lanes - this.running));
+      }
+      return;
+    }
+    // perWorker above 1: a worker runs the inputs of a chunk perWorker at a time, so one chunk can fill a
+    // thread. While the queue is shallow (fewer inputs than free lanes), the waiting inputs are split evenly
+    // over the threads with free lanes (about perWorker free inputs each; tinypool gives a task to an idle
+    // worker first), rather than sent to whichever worker comes first. A deep queue goes in chunks of the
+    // size the measured time calls for.
+    const freeLanes = lanes - this.inFlightInputs;
+    const freeThreads = freeLanes > 0 ? Math.ceil(freeLanes / perWorker) : 1;
+    const share = Math.ceil(this.queue.length / freeThreads);
     while (this.queue.length > 0 && this.running < lanes && !this.closed) {
-      void this.runChunk(this.queue.take(lanes - this.running));
+      void this.runChunk(this.queue.take(1, share));
     }
   }
 
   private async runChunk(batch: QueuedAttempt[]): Promise<void> {
     this.running++;
+    this.inFlightInputs += batch.length;
     try {
       const started = performance.now();
-      const outcomes = await this.runInputs(batch.map((p) => p.input));
-      this.queue.settle(batch, outcomes, performance.now() - started, (o) => emissionsOf(this.host, o));
+      const { outcomes, busyMs } = await this.runInputs(batch.map((p) => p.input));
+      // perWorker: the chunk's inputs overlapped in the worker (k of them run k / perWorker deep), and the
+      // wall time would also count the waits behind other chunks of the same worker. What the chunk costs a
+      // thread is its inputs' own run times divided by perWorker: the chunker then sizes chunks so that each
+      // keeps a thread's lanes busy for about its target time (instead of undersizing them perWorker-fold).
+      const elapsed = busyMs === undefined ? performance.now() - started : busyMs / this.options.perWorker;
+      this.queue.settle(batch, outcomes, elapsed, (o) => emissionsOf(this.host, o));
     } catch (error) {
       this.queue.fail(batch, this.broken ?? this.describeFailure(error, batch.length));
     } finally {
       this.running--;
+      this.inFlightInputs -= batch.length;
       this.dispatch();
     }
   }
 
-  private async runInputs(inputs: unknown[]): Promise<InputOutcome[]> {
+  private async runInputs(inputs: unknown[]): Promise<{ outcomes: InputOutcome[]; busyMs?: number }> {
     const message = { t: 'inputs' as const, id: this.nextId++, inputs };
     // A port is needed only while some worker has not been set up (new pool, replaced or per-input workers).
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -264,7 +289,7 @@ export class PoolExecutor implements StageExecutor {
       } else {
         result = await this.runTask({ key: this.key, message }, undefined, []);
       }
-      if (result.t === 'results') return result.outcomes;
+      if (result.t === 'results') return result;
       if (result.t === 'fatal') throw deserializeError(result.error);
     }
     throw new MinigunError(ErrorCodes.RUN_FAILED, `Stage "${this.host.stage.stage}": a worker kept asking for its setup.`, this.where);
@@ -351,7 +376,7 @@ export class PoolExecutor implements StageExecutor {
   /** A worker starts: beforeFork in the parent, then the state snapshot (so it sees what beforeFork changed). */
   private async answerHello(port: MessagePort, workerId: number): Promise<void> {
     try {
-      port.postMessage({ t: 'setup', setup: await forkSetup(this.host, workerId), busy: this.busy } satisfies PortReply);
+      port.postMessage({ t: 'setup', setup: await forkSetup(this.host, workerId), busy: this.busy, perWorker: this.options.perWorker } satisfies PortReply);
     } catch (error) {
       port.postMessage({ t: 'fatal', error: serializeError(error) } satisfies PortReply);
     }

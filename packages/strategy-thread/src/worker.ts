@@ -5,7 +5,9 @@
  */
 import { BroadcastChannel, threadId, type MessagePort } from 'node:worker_threads';
 import { workerId as tinypoolWorkerId } from 'tinypool';
-import { StreamInbox, WorkerRuntime, markMinigunWorker, serializeError, deserializeError, type WorkerSetup } from '@minigun/core/toolkit';
+import { ErrorCodes, MinigunError } from '@minigun/core';
+import { StreamInbox, WorkerRuntime, markMinigunWorker, serializeError, deserializeError, type InputOutcome, type WorkerSetup } from '@minigun/core/toolkit';
+import { Lanes, inLanes } from './lanes.js';
 import type { PortMessage, PortReply, ThreadTask, ThreadTaskResult } from './messages.js';
 
 markMinigunWorker();
@@ -16,6 +18,13 @@ let busy: { flags: Int32Array; slot: number } | undefined;
 let runtimeKey: string | undefined;
 /** Ends what the current run's setup opened in this worker (a kept worker serves the next run afresh). */
 let endRun: (() => Promise<void>) | undefined;
+/**
+ * perWorker above 1: the current run's lanes, shared by all the tasks this worker runs at once, so that the
+ * inputs of its chunks overlap while at most perWorker run at a time. Undefined: one input at a time.
+ */
+let lanes: Lanes | undefined;
+/** Whether the current run was cancelled: an input of a chunk that has not taken a lane yet is not started. */
+let cancelled = false;
 
 function send(port: MessagePort, message: PortMessage): void {
   port.postMessage(message);
@@ -34,12 +43,16 @@ function setUp(task: ThreadTask): Promise<WorkerRuntime> {
       port.off('message', onSetup);
       const setup: WorkerSetup = reply.setup;
       busy = { flags: reply.busy, slot: setup.workerId % reply.busy.length };
+      lanes = reply.perWorker > 1 && setup.transport === undefined ? new Lanes(reply.perWorker) : undefined;
+      cancelled = false;
       WorkerRuntime.create(setup)
         .then(async (rt) => {
           // The parent broadcasts 'cancel' when the run is cancelled: abort ctx.signal here.
           const cancel = new BroadcastChannel(`minigun:${task.key}`);
           cancel.onmessage = (event) => {
-            if ((event as { data?: { t?: string } }).data?.t === 'cancel') rt.cancel();
+            if ((event as { data?: { t?: string } }).data?.t !== 'cancel') return;
+            cancelled = true;
+            rt.cancel();
           };
           cancel.unref();
           endRun = async () => {
@@ -67,7 +80,13 @@ function listenForItems(task: ThreadTask): StreamInbox {
     else if (reply.t === 'end') inbox.end();
     else if (reply.t === 'credit') void runtime?.then((rt) => rt.grant(reply.n)).catch(() => undefined);
     // Also broadcast to every worker; on this port it comes before the end of the input it causes.
-    else if (reply.t === 'cancel') void runtime?.then((rt) => rt.cancel()).catch(() => undefined);
+    else if (reply.t === 'cancel')
+      void runtime
+        ?.then((rt) => {
+          cancelled = true;
+          rt.cancel();
+        })
+        .catch(() => undefined);
   });
   return inbox;
 }
@@ -101,7 +120,9 @@ export default async function run(task: ThreadTask): Promise<ThreadTaskResult> {
     const flags = busy;
     if (flags !== undefined) Atomics.add(flags.flags, flags.slot, 1);
     try {
-      return { t: 'results', outcomes: await rt.runInputs(message.inputs) };
+      const shared = lanes;
+      if (shared === undefined) return { t: 'results', outcomes: await rt.runInputs(message.inputs) };
+      return await runInLanes(rt, shared, message.inputs);
     } finally {
       if (flags !== undefined) Atomics.sub(flags.flags, flags.slot, 1);
     }
@@ -136,4 +157,46 @@ export default async function run(task: ThreadTask): Promise<ThreadTaskResult> {
     return { t: 'produced', emitted, error: serializeError(error) };
   }
   return { t: 'produced', emitted };
+}
+
+/**
+ * perWorker above 1: the inputs of a chunk run at once, up to the lanes' limit (shared with the other tasks
+ * of this worker). Each input stays its own attempt: its emits and collects travel with its own outcome, and
+ * the outcomes keep the inputs' order whatever order they end in. An input still waiting for a lane when the
+ * run is cancelled is not started: it fails with ERR_MINIGUN_CANCELLED (the run counts it as cancelled).
+ */
+async function runInLanes(rt: WorkerRuntime, shared: Lanes, inputs: readonly unknown[]): Promise<ThreadTaskResult> {
+  let busyMs = 0;
+  let notStarted: InputOutcome | undefined;
+  const outcomes = await inLanes(
+    shared,
+    inputs,
+    async (input) => {
+      const started = performance.now();
+      try {
+        return await rt.runInput(input);
+      } finally {
+        busyMs += performance.now() - started;
+      }
+    },
+    () => {
+      if (!cancelled) return undefined;
+      const { pipeline, stage } = rt.where;
+      notStarted ??= {
+        ok: false,
+        error: serializeError(
+          new MinigunError(
+            ErrorCodes.CANCELLED,
+            `Run of pipeline "${pipeline}" was cancelled before this input of stage "${stage}" started in its worker thread.`,
+            {
+              pipeline,
+              stage,
+            },
+          ),
+        ),
+      };
+      return notStarted;
+    },
+  );
+  return { t: 'results', outcomes, busyMs };
 }
