@@ -305,6 +305,15 @@ function target(results: readonly Measured[], id: string, variant: string, thres
   return { label, threshold, ratioBest: v.ratioBest, ratioMedian: v.ratioMedian, verdict: v.ratioBest >= threshold ? 'PASS' : 'FAIL' };
 }
 
+/** `variant` against another Minigun variant of the same workload: the other's time ÷ this one's (> 1: faster). */
+function relative(results: readonly Measured[], id: string, variant: string, other: string, threshold: number, label: string): Target | undefined {
+  const v = findVariant(results, id, variant);
+  const o = findVariant(results, id, other);
+  if (v === undefined || o === undefined) return undefined;
+  const ratioBest = o.bestMs / v.bestMs;
+  return { label, threshold, ratioBest, ratioMedian: o.medianMs / v.medianMs, verdict: ratioBest >= threshold ? 'PASS' : 'FAIL' };
+}
+
 // ---- main --------------------------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
@@ -354,6 +363,8 @@ async function main(): Promise<number> {
     target(results, 'dispatch', `minigun thread, ${TS}`, 1.0, 'Dispatch  minigun thread (.ts module) / raw tinypool 2 threads ≥ 1.0'),
     target(results, 'cpu', `minigun thread, ${JS}`, 0.9, '  same, .mjs module (no tsx in workers), for comparison: CPU     '),
     target(results, 'dispatch', `minigun thread, ${JS}`, 1.0, '  same, .mjs module (no tsx in workers), for comparison: dispatch'),
+    relative(results, 'cpu', `minigun thread, ${TS}`, `minigun thread, ${JS}`, 1 / 1.1, 'TS CPU    minigun thread .ts module / .mjs module, cold ≥ 0.91 (within 1.1x)'),
+    relative(results, 'setup', `minigun thread, ${TS}`, `minigun thread, ${JS}`, 1 / 1.3, 'TS setup  2-input run, .ts module / .mjs module ≥ 0.77 (within 1.3x)'),
     target(
       results,
       'warm',
