@@ -125,6 +125,21 @@ describe('programs that run pipelines', () => {
     }
   });
 
+  it('a .ts module that does not export its pipeline: each input fails with an error that names the .ts file (not its compiled copy) and says to export it', async () => {
+    const { runUnexported } = (await import('./fixtures/unexported.ts')) as typeof import('./fixtures/unexported.ts');
+    const r = await runUnexported(registry());
+    const errors = itemErrors(r);
+    expect(errors).toHaveLength(2);
+    const source = pathToFileURL(join(fixtures, 'unexported.ts')).href;
+    for (const e of errors) {
+      expect(e.error).toMatchObject({ code: ErrorCodes.WORKER_SETUP, pipeline: 'ts-unexported' });
+      expect(e.message).toContain(`A worker imported ${source} (compiled to file:`);
+      expect(e.message).toMatch(/unexported\.ts\.[0-9a-f]{16}\.mjs\)/);
+      expect(e.message).toContain('no exported pipeline named "ts-unexported"');
+      expect(e.message).toContain('Export the pipeline');
+    }
+  });
+
   it('an un-awaited top-level run() in a module imported by workers is inert there: the stage runs normally', async () => {
     const exit = await node(['--import', 'tsx', join(fixtures, 'accidental-run.ts')], repo, { MINIGUN_ACCIDENT: 'void' });
     expect(exit.code).toBe(0);

@@ -13,7 +13,7 @@
  * loader as before, and the reason is logged once per module.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { chmodSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
@@ -26,6 +26,37 @@ const TS_FILE = /\.(?:[cm]?ts|tsx)$/;
 const DECLARATION = /\.d\.[cm]?ts$/;
 /** How a compiled module's file is named: `<module file name>.<hash>.mjs` (recognised by workers). */
 export const COMPILED_FILE = /\.(?:[cm]?ts|tsx)\.[0-9a-f]{16}\.mjs$/;
+/** The last line before the source map names the module's source: `// Minigun compiled this from <file URL>`. */
+const SOURCE_COMMENT = '// Minigun compiled this from ';
+
+/**
+ * The `.ts` module that `url` was compiled from, when it is a file this module wrote (read back from its
+ * footer; only on error paths), else undefined.
+ */
+export function compiledFrom(url: string): string | undefined {
+  try {
+    if (!COMPILED_FILE.test(new URL(url).pathname)) return undefined;
+    const text = readFileSync(fileURLToPath(url), 'utf8');
+    const at = text.lastIndexOf(SOURCE_COMMENT);
+    if (at < 0) return undefined;
+    return (
+      text
+        .slice(at + SOURCE_COMMENT.length)
+        .split('\n', 1)[0]!
+        .trim() || undefined
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/** How errors name a module given to workers: its source for a compiled copy (`main.ts, compiled to …`), else itself. */
+export function describeModule(module: string): string {
+  const url = module.startsWith('file:') || module.startsWith('data:') ? module : pathToFileURL(module).href;
+  const source = compiledFrom(url);
+  return source === undefined ? module : `${source} (compiled to ${module})`;
+}
+
 /** The cache keeps at most this many files; older ones go, but never one written in the last hour (a run may still start workers on it). */
 const MAX_FILES = 64;
 const KEEP_MS = 60 * 60 * 1000;
@@ -143,6 +174,8 @@ function bundle(esbuild: Esbuild, file: string, outfile: string, conditions: str
     logLevel: 'silent',
     absWorkingDir: process.cwd(),
     banner: banner === undefined ? undefined : { js: banner },
+    // Read back by workers to name the .ts file, not this copy, in their errors (see compiledFrom).
+    footer: { js: `${SOURCE_COMMENT}${pathToFileURL(file).href}` },
     plugins: [typescriptOnly()],
   });
 }

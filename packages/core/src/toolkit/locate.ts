@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CompiledPipeline, CompiledStage } from '../definition/compile.js';
 import { ErrorCodes, MinigunError, listNames } from '../errors.js';
-import { COMPILED_FILE } from '../runtime/compile-typescript.js';
+import { COMPILED_FILE, describeModule } from '../runtime/compile-typescript.js';
 
 /** Set on every Pipeline: lets a worker recognise pipelines made by another copy of core. */
 export const PIPELINE_BRAND = Symbol.for('minigun.pipeline');
@@ -59,7 +59,9 @@ export async function importPipelineModule(module: string): Promise<Record<strin
     }
     // The module ran a pipeline at import time: say so directly.
     if ((error as { code?: string }).code === ErrorCodes.RUN_IN_WORKER) throw error;
-    throw new MinigunError(ErrorCodes.WORKER_SETUP, `A worker could not import the pipeline module ${url}: ${(error as Error).message}`, { cause: error });
+    throw new MinigunError(ErrorCodes.WORKER_SETUP, `A worker could not import the pipeline module ${describeModule(url)}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -120,7 +122,7 @@ export function findPipeline(exports: Record<string, unknown>, name: string, mod
   if (match === undefined) {
     throw new MinigunError(
       ErrorCodes.WORKER_SETUP,
-      `A worker imported ${module} but found no exported pipeline named "${name}" (exported pipelines: ${listNames(found.map((p) => p.name))}). Export the pipeline from the module given as options.module (also pipelines made with extend), so that workers can find it.`,
+      `A worker imported ${describeModule(module)} but found no exported pipeline named "${name}" (exported pipelines: ${listNames(found.map((p) => p.name))}). Export the pipeline from the module given as options.module (also pipelines made with extend), so that workers can find it.`,
       { pipeline: name },
     );
   }
