@@ -149,7 +149,15 @@ function warmUp(): void {
     const frames = [
       encodeFrame({ t: 'hello', id: i }),
       encodeFrame({ t: 'ready', workerId: i, pid: 1, threadId: 0, hooks: { emissions: [], errors: [] } }),
-      encodeFrame({ t: 'results', id: i, outcomes: [{ ok: true, emissions: [{ kind: 'emit', item: i }] }, { ok: false, error }], rss: i }),
+      encodeFrame({
+        t: 'results',
+        id: i,
+        outcomes: [
+          { ok: true, emissions: [{ kind: 'emit', item: i }] },
+          { ok: false, error },
+        ],
+        rss: i,
+      }),
       encodeFrame({ t: 'cancel' }),
     ];
     sampleDecoder.push(Buffer.concat(frames));
