@@ -16,8 +16,6 @@ import { closeSync, readSync, readdirSync, writeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { WorkerRuntime, serializeError, type ParentMessage } from '@minigun/core/toolkit';
 import { FrameDecoder, encodeFrame } from './frames.js';
 import { trace } from './trace.js';
@@ -140,7 +138,9 @@ function receiveInit(native: ForkAddon): Extract<ToServer, { t: 'init' }> | unde
 
 /**
  * Before the first fork: run the code every child runs (frames out and in, a sample outcome, an error
- * serialised, its socket's set-up), so that it is compiled here once rather than in each child.
+ * serialised, its socket's set-up), so that it is compiled here once rather than in each child. (A full
+ * garbage collection here was tried and dropped: no fewer page faults per child, and with a small heap limit
+ * such as --max-old-space-size=32 a child that ran out of memory kept collecting instead of aborting.)
  */
 function warmUp(): void {
   const sampleDecoder = new FrameDecoder();
@@ -167,21 +167,6 @@ function warmUp(): void {
     socket.on('end', () => undefined);
     socket.destroy();
   }
-}
-
-/**
- * Then collect all garbage, so the heap the children share is compact: a child writes fewer pages of it,
- * and each page it writes is a copy-on-write fault.
- */
-function collectGarbage(): void {
-  // A full collection (V8's gc(), reachable once --expose-gc is set, in a fresh context), twice: the
-  // second one also frees what the first one's finalisers released.
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  // Contexts the stage creates later (vm) do not get it.
-  setFlagsFromString('--no-expose-gc');
-  gc();
-  gc();
 }
 
 async function main(): Promise<void> {
@@ -214,8 +199,7 @@ async function main(): Promise<void> {
     send({ t: 'refused', reason: refusal });
     native.exit(0);
   }
-  collectGarbage();
-  trace?.(`server settled, heap used ${process.memoryUsage().heapUsed}`);
+  trace?.(`server warmed up, heap used ${process.memoryUsage().heapUsed}`);
   send({ t: 'ready', pid: process.pid });
   const { id, messages } = serve(native);
   runForkedChild(native, { id, messages, socket: init.socket, serverPid: process.pid });
