@@ -15,6 +15,7 @@ export interface BenchPipelines {
   readonly cowSleepPipeline: Pipeline<BenchState>;
   readonly ipcIncPipeline: Pipeline<BenchState>;
   readonly ipcFibPipeline: Pipeline<BenchState>;
+  readonly cowFibPipeline: Pipeline<BenchState>;
 }
 
 export declare function definePipelines(moduleUrl: string, tag: string): BenchPipelines;

@@ -35,5 +35,7 @@ export function definePipelines(moduleUrl, tag) {
     ipcIncPipeline: define('ipc-inc', 'ipc-fork', (n) => inc(n), range),
     /** ipc-fork CPU-bound: every input is `arg`, fib(arg). */
     ipcFibPipeline: define('ipc-fib', 'ipc-fork', (n) => fib(n), repeatArg),
+    /** cow-fork CPU-bound: a fresh child per input, every input is `arg`, fib(arg). */
+    cowFibPipeline: define('cow-fib', 'cow-fork', (n) => fib(n), repeatArg),
   };
 }

@@ -2,4 +2,4 @@
 // TypeScript loader. See define-pipelines.mjs; the TypeScript twin is pipelines.ts.
 import { definePipelines } from './define-pipelines.mjs';
 
-export const { cowIncPipeline, cowSleepPipeline, ipcIncPipeline, ipcFibPipeline } = definePipelines(import.meta.url, 'js');
+export const { cowIncPipeline, cowSleepPipeline, ipcIncPipeline, ipcFibPipeline, cowFibPipeline } = definePipelines(import.meta.url, 'js');

@@ -22,6 +22,10 @@
  *              processes; reference: 1 process (how much parallelism the machine really gives).
  *  - setup:    2 trivial inputs: what a run costs before and after any work (children start, module import,
  *              teardown), for each strategy and launcher flags.
+ *  - tsmodule-ipc, tsmodule-cow: 20 × recursive fib(30), cold (each run starts its children), through
+ *              `ipc-fork` (2 children) and `cow-fork` (default start, concurrency 2), with the TypeScript
+ *              module pipelines.ts (compiled in the parent) against its JavaScript twin pipelines-js.mjs (the
+ *              baseline), both with the default launcher.
  *
  * Environment: every judged row's children (raw and Minigun alike) get this process's environment, as
  * child_process.fork gives it by default; tinypool's child_process runtime, which otherwise gives its
@@ -43,8 +47,8 @@
  * the default launcher, which leaves TypeScript loader flags out: how a TypeScript user runs it.
  *
  * Options (--help lists them): --json (one JSON document on stdout, progress on stderr), --runs=3 (timed runs of every workload
- * but cow), --cow-runs=2 (cow), --only=cow,spares,forkserver,dispatch,cpu,setup, --extra (more informative rows),
- * --cow-n=200, --sleep-n=40, --sleep-ms=50, --dispatch-n=20000, --fib-n=30, --fib-count=64.
+ * but cow), --cow-runs=2 (cow), --only=cow,spares,forkserver,dispatch,cpu,setup,tsmodule, --extra (more informative rows),
+ * --cow-n=200, --sleep-n=40, --sleep-ms=50, --dispatch-n=20000, --fib-n=30, --fib-count=64, --ts-count=20.
  * The cow workload is specified at 500 inputs (enough for the per-input cost to outweigh a run's fixed cost);
  * the default is 200 (--cow-n=500 for the full count) with 2 timed runs, and 3 timed runs elsewhere, to keep
  * the bench near 3 minutes: on this shared 2-core machine one fork costs 80 to 250 ms, so one 500-input round
@@ -109,13 +113,14 @@ const OPTIONS = {
   extra: flag('more informative rows (dispatch: ipc-fork with maxChunk 1)'),
   runs: integer(3, 'timed runs of every workload but cow, after one warm-up (at least 1)', { min: 1 }),
   cowRuns: integer(2, 'timed runs of the cow workloads (at least 1)', { min: 1 }),
-  only: subset(['cow', 'spares', 'forkserver', 'dispatch', 'cpu', 'setup'], 'the workloads to run'),
+  only: subset(['cow', 'spares', 'forkserver', 'dispatch', 'cpu', 'setup', 'tsmodule'], 'the workloads to run'),
   cowN: integer(200, 'inputs of the cow workload (at least 1)', { min: 1 }),
   sleepN: integer(40, 'inputs of the spares workload (at least 1)', { min: 1 }),
   sleepMs: integer(50, 'wait of every spares input, in ms'),
   dispatchN: integer(20_000, 'inputs of the dispatch workload (at least 1)', { min: 1 }),
   fibN: integer(30, 'argument of every recursive fib of the cpu workload'),
   fibCount: integer(64, 'inputs of the cpu workload (at least 1)', { min: 1 }),
+  tsCount: integer(20, 'fib inputs of the tsmodule workloads (at least 1)', { min: 1 }),
 };
 
 type Args = ParsedArgs<typeof OPTIONS>;
@@ -260,6 +265,9 @@ const V = {
   rawSpares: 'raw fork, 2 spares forked ahead (reference)',
   rawNoSpares: 'raw fork when the input comes (reference)',
   forkserver: `minigun cow-fork start: 'forkserver', ${JS}`,
+  ipcJsDefault: 'minigun ipc-fork, module .mjs, default launcher',
+  cowJsDefault: 'minigun cow-fork (default start), module .mjs, default launcher',
+  cowTsDefault: 'minigun cow-fork (default start), module .ts (compiled in the parent), default launcher',
   spawn: `minigun cow-fork start: 'spawn' (spares 2), ${JS}`,
 } as const;
 
@@ -384,13 +392,35 @@ function setupWorkload(args: Args): Workload {
     expected: incSum,
     variants: [
       { name: V.ipc, role: 'minigun', run: (n) => runForSum(js.ipcIncPipeline, n, 0, plain) },
-      { name: 'minigun ipc-fork, module .mjs, default launcher', role: 'minigun', run: (n) => runForSum(js.ipcIncPipeline, n, 0, inherited) },
+      { name: V.ipcJsDefault, role: 'minigun', run: (n) => runForSum(js.ipcIncPipeline, n, 0, inherited) },
       { name: V.ipcTs, role: 'minigun', run: (n) => runForSum(ts.ipcIncPipeline, n, 0, inherited) },
       ...(withoutCa === undefined ? [] : [{ name: V.ipcNoCa, role: 'reference' as const, run: (n: number) => runForSum(js.ipcIncPipeline, n, 0, withoutCa) }]),
       { name: V.cow, role: 'minigun', run: (n) => runForSum(js.cowIncPipeline, n, 0, plain) },
       { name: V.tinypool2, role: 'baseline', run: (n) => rawTinypool(2, 'inc', range(n)) },
       { name: V.tinypoolBare, role: 'reference', run: (n) => rawTinypool(2, 'inc', range(n), 'tinypool-default') },
       { name: V.raw, role: 'reference', run: (n) => rawForks(n, 2) },
+    ],
+  };
+}
+
+/**
+ * The TypeScript module against its JavaScript twin, cold, CPU-bound: `strategy` is 'ipc' (2 persistent
+ * children) or 'cow' (a fresh child per input, default start method); both rows use the default launcher.
+ */
+function tsModuleWorkload(args: Args, strategy: 'ipc' | 'cow'): Workload {
+  const registry = defaultRegistry();
+  const f = fib(args.fibN);
+  const [jsPipeline, tsPipeline] = strategy === 'ipc' ? [js.ipcFibPipeline, ts.ipcFibPipeline] : [js.cowFibPipeline, ts.cowFibPipeline];
+  return {
+    id: `tsmodule-${strategy}`,
+    title: `${args.tsCount} × recursive fib(${args.fibN}), cold, ${strategy === 'ipc' ? 'ipc-fork, 2 child processes' : 'cow-fork (default start), concurrency 2'}: .ts against .mjs`,
+    items: args.tsCount,
+    warmItems: args.tsCount,
+    runs: args.runs,
+    expected: (n) => n * f,
+    variants: [
+      { name: strategy === 'ipc' ? V.ipcTs : V.cowTsDefault, role: 'minigun', run: (n) => runForSum(tsPipeline, n, args.fibN, registry) },
+      { name: strategy === 'ipc' ? V.ipcJsDefault : V.cowJsDefault, role: 'baseline', run: (n) => runForSum(jsPipeline, n, args.fibN, registry) },
     ],
   };
 }
@@ -480,6 +510,16 @@ function target(results: readonly Measured[], id: string, variant: string, unit:
   return { label, threshold, unit, best, median: med, verdict: v.correct && best >= threshold ? 'PASS' : 'FAIL' };
 }
 
+/** `variant` against another row of the same workload (not its baseline): their time ratio. */
+function pairTarget(results: readonly Measured[], id: string, variant: string, against: string, threshold: number, label: string): Target | undefined {
+  const v = findVariant(results, id, variant);
+  const a = findVariant(results, id, against);
+  if (v === undefined || a === undefined) return undefined;
+  const best = a.bestMs / v.bestMs;
+  const med = a.medianMs / v.medianMs;
+  return { label, threshold, unit: 'ratio', best, median: med, verdict: v.correct && a.correct && best >= threshold ? 'PASS' : 'FAIL' };
+}
+
 const fmtTarget = (t: Target, x: number): string => (t.unit === 'ratio' ? fmtRatio(x) : `${fmtRate(x)}/s`);
 
 // ---- main --------------------------------------------------------------------------------------------------
@@ -523,6 +563,7 @@ async function main(): Promise<number> {
   if (args.only.has('dispatch')) workloads.push(dispatchWorkload(args));
   if (args.only.has('cpu')) workloads.push(cpuWorkload(args));
   if (args.only.has('setup')) workloads.push(setupWorkload(args));
+  if (args.only.has('tsmodule')) workloads.push(tsModuleWorkload(args, 'ipc'), tsModuleWorkload(args, 'cow'));
 
   const results: Measured[] = [];
   const leftAfter: Record<string, number> = {};
@@ -544,6 +585,9 @@ async function main(): Promise<number> {
     target(results, `spares${NO_CA.id}`, V.spares, 'ratio', 1.5, '(ref.) spares, children without NODE_EXTRA_CA_CERTS'),
     target(results, 'dispatch', V.ipc, 'tasks/s', 20_000, 'dispatch  ipc-fork ≥ 20,000 inputs/s (setup included)'),
     target(results, 'cpu', V.ipc, 'ratio', 0.85, 'CPU       ipc-fork / raw tinypool child_process 2 ≥ 0.85'),
+    pairTarget(results, 'setup', V.ipcTs, V.ipcJsDefault, 1 / 1.3, 'setup     ipc-fork, 2 inputs: .ts within 1.3× of .mjs (default launcher)'),
+    target(results, 'tsmodule-ipc', V.ipcTs, 'ratio', 1 / 1.1, 'tsmodule  ipc-fork, 20 × fib(30) cold: .ts within 1.1× of .mjs'),
+    target(results, 'tsmodule-cow', V.cowTsDefault, 'ratio', 1 / 1.1, 'tsmodule  cow-fork, 20 × fib(30) cold: .ts within 1.1× of .mjs'),
   ].filter((t): t is Target => t !== undefined);
   const wrong = wrongSums(results);
 

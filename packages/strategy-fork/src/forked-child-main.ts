@@ -3,6 +3,7 @@
  * (pid, ppid, Math.random, exits through _exit), connect its own socket to the parent, and answer the
  * worker protocol there, starting with the setup, input and shutdown it was forked with.
  */
+import { writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { serveWorker, type ParentMessage } from '@minigun/core/toolkit';
 import { FrameDecoder, encodeFrame } from './frames.js';
@@ -21,9 +22,21 @@ export interface ForkedChildStart {
 export function runForkedChild(native: ForkAddon, start: ForkedChildStart): void {
   trace?.(`child forked, minor page faults ${process.resourceUsage().minorPageFault}`);
   becomeOwnProcess(native, start.serverPid);
-  const socket = new Socket({ fd: native.connect(start.socket), readable: true, writable: true });
-  const send = (message: unknown): void => void socket.write(encodeFrame(message));
+  const fd = native.connect(start.socket);
+  // Frames go out with write(2) from here, synchronously: nothing is buffered in this process, so it can
+  // leave as soon as the protocol says so, and it writes far fewer pages (each one a copy-on-write fault in
+  // a forked child) than a net.Socket's write path would.
+  const send = (message: unknown): void => {
+    try {
+      writeFully(fd, encodeFrame(message));
+    } catch {
+      // The parent went away (EPIPE): nothing is left to do, as when its socket ends.
+      native.exit(1);
+    }
+  };
   send({ t: 'hello', id: start.id } satisfies ChildHello);
+  // The socket only reads: messages that come after the fork (cancel, credit, a reader's items).
+  const socket = new Socket({ fd, readable: true, writable: false });
   trace?.(`child connected, minor page faults ${process.resourceUsage().minorPageFault}`);
   // The parent went away (or closed this child's socket): nothing is left to do.
   socket.on('end', () => native.exit(0));
@@ -40,16 +53,34 @@ export function runForkedChild(native: ForkAddon, start: ForkedChildStart): void
         for (const m of decoder.push(chunk)) listener(m as ParentMessage);
       });
     },
-    // Once everything written has reached the socket, leave as a spawned child does: process 'exit'
+    // Everything sent is in the socket already: leave at once, as a spawned child does: process 'exit'
     // listeners run (a transport's or library's cleanup in this child), then _exit through reallyExit,
     // without the native exit-time teardown of the process this one is a copy of.
-    exit: () =>
-      void socket.end(() => {
-        trace?.(`child exits, minor page faults ${process.resourceUsage().minorPageFault}`);
-        process.exit(0);
-      }),
+    exit: () => {
+      trace?.(`child exits, minor page faults ${process.resourceUsage().minorPageFault}`);
+      process.exit(0);
+    },
     threadId: 0,
   });
+}
+
+/** For the EAGAIN back-off: a wait that never ends early. */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * write(2) until all of `frame` is in the socket. libuv made the descriptor non-blocking for reading: when
+ * the socket buffer is full (the parent has not read yet), wait a millisecond and try again.
+ */
+function writeFully(fd: number, frame: Buffer): void {
+  let at = 0;
+  while (at < frame.length) {
+    try {
+      at += writeSync(fd, frame, at, frame.length - at);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
 }
 
 /** What a copy of the server must not share with it, or with its siblings. */
