@@ -96,46 +96,70 @@ export class BullmqExecutor implements StageExecutor {
     host.signal.addEventListener('abort', () => void this.cancel(), { once: true });
   }
 
-  /** Checks Redis and the module, starts local workers and the inbox reader (the run's setup is stored with the first input). */
+  /**
+   * Starts local workers, checks Redis and the module, and starts the inbox reader (the run's setup is stored
+   * with the first input). Local workers are started first: their start-up (a Node process importing BullMQ
+   * and the pipeline module) is the longest part of opening, and overlaps the checks this way. If a check
+   * fails they are stopped before the error is thrown.
+   */
   static async open(host: StrategyHost, options: BullmqExecutorOptions): Promise<BullmqExecutor> {
     const { pipeline, stage, module, sourceModule = module } = host.stage;
     const where = { pipeline, stage };
-    await preflight(options.connection, { timeoutMs: 5000, allowEviction: options.allowEviction, where });
-    // Remote workers import their copy of the module as written (a .ts file through tsx); local workers
-    // import what the run compiled from it. Function sources differ between the two, so a job accepts both.
-    const fingerprints = [await parentFingerprint(sourceModule!, pipeline, stage)];
-    if (module !== sourceModule) fingerprints.push(await parentFingerprint(module!, pipeline, stage));
-    const self = new BullmqExecutor(host, options, [...new Set(fingerprints)]);
-    if (options.localWorkers > 0) {
-      self.local = new LocalWorkers(
-        options.localWorkers,
-        {
-          module: module!,
-          pipeline,
-          stage,
-          connection: options.connection,
-          prefix: options.prefix,
-          concurrency: Math.ceil(host.stage.options.concurrency / options.localWorkers),
-          lockDurationMs: options.lockDurationMs,
-          stalledIntervalMs: options.stalledIntervalMs,
-        },
-        (pid, how) => {
-          if (!self.closed)
-            host.reportError(
-              new MinigunError(
-                ErrorCodes.WORKER_DIED,
-                `A local bullmq worker (pid ${pid}) of stage "${stage}" (pipeline "${pipeline}") ${how}; the jobs it held fail or are retried once their lock expires.`,
-                where,
-              ),
-            );
-        },
+    const opened: { executor?: BullmqExecutor } = {};
+    /** Local workers that died before the executor existed: reported once it does (not if open fails). */
+    const earlyDeaths: Array<[number | undefined, string]> = [];
+    const reportDeath = (pid: number | undefined, how: string): void => {
+      host.reportError(
+        new MinigunError(
+          ErrorCodes.WORKER_DIED,
+          `A local bullmq worker (pid ${pid}) of stage "${stage}" (pipeline "${pipeline}") ${how}; the jobs it held fail or are retried once their lock expires.`,
+          where,
+        ),
       );
+    };
+    const local =
+      options.localWorkers > 0
+        ? new LocalWorkers(
+            options.localWorkers,
+            {
+              module: module!,
+              pipeline,
+              stage,
+              connection: options.connection,
+              prefix: options.prefix,
+              concurrency: Math.ceil(host.stage.options.concurrency / options.localWorkers),
+              lockDurationMs: options.lockDurationMs,
+              stalledIntervalMs: options.stalledIntervalMs,
+            },
+            (pid, how) => {
+              if (opened.executor === undefined) earlyDeaths.push([pid, how]);
+              else if (!opened.executor.closed) reportDeath(pid, how);
+            },
+          )
+        : undefined;
+    // The Redis checks and the fingerprints (a thread importing the module) run at once; a Redis error is
+    // reported before a module error, as when they ran one after the other. Remote workers import their copy of the module as written (a .ts file through tsx); local workers
+    // import what the run compiled from it. Function sources differ between the two, so a job accepts both.
+    const [checked, ...prints] = await Promise.allSettled([
+      preflight(options.connection, { timeoutMs: 5000, allowEviction: options.allowEviction, where }),
+      parentFingerprint(sourceModule!, pipeline, stage),
+      ...(module !== sourceModule ? [parentFingerprint(module!, pipeline, stage)] : []),
+    ]);
+    const failed = [checked, ...prints].find((r) => r.status === 'rejected');
+    if (failed !== undefined) {
+      await local?.stop(0);
+      throw failed.reason;
     }
-    void self.readInbox();
-    self.timers.push(setInterval(() => void self.tick(), options.stalledIntervalMs));
-    self.timers.push(setInterval(() => self.watchRedis(), Math.min(500, options.redisLostMs)));
-    for (const t of self.timers) t.unref();
-    return self;
+    const fingerprints = prints.map((r) => (r as PromiseFulfilledResult<string>).value);
+    const executor = new BullmqExecutor(host, options, [...new Set(fingerprints)]);
+    opened.executor = executor;
+    executor.local = local;
+    for (const [pid, how] of earlyDeaths) reportDeath(pid, how);
+    void executor.readInbox();
+    executor.timers.push(setInterval(() => void executor.tick(), options.stalledIntervalMs));
+    executor.timers.push(setInterval(() => executor.watchRedis(), Math.min(500, options.redisLostMs)));
+    for (const t of executor.timers) t.unref();
+    return executor;
   }
 
   capacity(): number {

@@ -57,8 +57,9 @@ async function main(): Promise<void> {
   const connection: RedisConnection | undefined =
     values.redis ?? process.env.MINIGUN_REDIS_URL ?? (envJson !== undefined ? (JSON.parse(envJson) as RedisConnection) : undefined);
   if (connection === undefined) fail(`no Redis given: pass --redis <url> or set MINIGUN_REDIS_URL.\n${USAGE}`);
-  await preflightWorker(connection);
-  const service = await serveStages({
+  // The Redis check runs while the module is imported: an unreachable Redis still ends the command with a
+  // clear message (serveStages' own connections would retry forever), and a reachable one costs no wait.
+  const serving = serveStages({
     module: positionals[0]!,
     connection,
     prefix: values.prefix,
@@ -69,6 +70,9 @@ async function main(): Promise<void> {
     stalledIntervalMs: positiveInt('stalled-interval-ms', values['stalled-interval-ms'], undefined),
     maxValueBytes: positiveInt('max-value-bytes', values['max-value-bytes'], undefined),
   });
+  serving.catch(() => undefined); // reported below, unless the Redis check fails first
+  await preflightWorker(connection);
+  const service = await serving;
   if (values.quiet !== true) {
     for (const s of service.served) {
       process.stdout.write(

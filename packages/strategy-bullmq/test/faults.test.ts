@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faults, faultsNoRetry } from './fixtures/faults.mjs';
@@ -6,6 +6,22 @@ import { startRedis, type RedisServer } from './redis-server.js';
 import { assertAccounting, cleanupDirs, codeOf, itemErrors, registry, sorted, startWorker, stillAlive, tempDir, waitFor } from './util.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+/** Live child processes of this test process running the worker command (Linux: read from /proc). */
+function workerChildren(): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z' || Number(fields[1]) !== process.pid) continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('worker-cli.js')) found.push(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return found;
+}
 const fixture = (name: string): string => new URL(`./fixtures/${name}`, import.meta.url).pathname;
 
 let redis: RedisServer;
@@ -258,4 +274,22 @@ describe('bullmq faults', () => {
       await evicting.stop();
     }
   }, 60_000);
+
+  it.runIf(existsSync('/proc'))(
+    'stops the local workers it started when a check before the run fails, without reporting them as dead',
+    async () => {
+      const evicting = await startRedis(['--maxmemory-policy', 'allkeys-lru']);
+      try {
+        // Local workers are started before the Redis checks; the refused Redis must not leave them running.
+        const r = await faults.run({ state: { count: 2, dir: tempDir() }, registry: registry({ connection: evicting.url, localWorkers: 2 }) });
+        expect(r.status).toBe('failed');
+        expect(r.error!.message).toMatch(/maxmemory-policy allkeys-lru/);
+        expect(r.errors.filter((e) => (e.error as Error & { code?: string }).code === 'ERR_MINIGUN_WORKER_DIED')).toEqual([]);
+        expect(workerChildren()).toEqual([]);
+      } finally {
+        await evicting.stop();
+      }
+    },
+    60_000,
+  );
 });
