@@ -3,7 +3,8 @@
  * into ioredis clients. Also what may be shown of it (never a password) and the checks a run makes before
  * it starts: Redis answers, and it does not evict keys (an evicted job or outcome would be an input lost).
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { ioredis } from './libraries.js';
 import { MinigunError, ErrorCodes } from '@minigun/core';
 
 /** A Redis URL, or ioredis options (host, port, password, tls, …). */
@@ -33,7 +34,7 @@ export function describeConnection(connection: RedisConnection): string {
 /** A new client. `blocking`: for BullMQ and blocking reads, which must retry forever (maxRetriesPerRequest null). */
 export function createClient(connection: RedisConnection, extra: RedisOptions = {}): Redis {
   const options: RedisOptions = { maxRetriesPerRequest: null, ...extra };
-  return typeof connection === 'string' ? new Redis(connection, options) : new Redis({ ...connection, ...options });
+  return typeof connection === 'string' ? new ioredis.Redis(connection, options) : new ioredis.Redis({ ...connection, ...options });
 }
 
 export interface PreflightOptions {

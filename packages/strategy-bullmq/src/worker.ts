@@ -7,12 +7,13 @@
  */
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { Worker, type Job } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ErrorCodes, MinigunError } from '@minigun/core';
 import { WorkerRuntime, importPipelineModule, markMinigunWorker, serializeError, type InputOutcome, type PreparedStage } from '@minigun/core/toolkit';
 import { createClient, describeConnection, type RedisConnection } from './connection.js';
 import { fingerprintIn, pipelinesOf } from './fingerprint.js';
+import { bullmq } from './libraries.js';
 import { eventsChannel, heartbeatKey, queueName, runKeys } from './names.js';
 import { decode, encode, type InboxMessage, type JobData, type RunSetup } from './payload.js';
 import { HEARTBEAT, INCR_IF_LIVE, PUSH_IF_LIVE } from './scripts.js';
@@ -147,7 +148,7 @@ class StageService {
     beat();
     service.heartbeat = setInterval(beat, Math.max(100, Math.min(5000, Math.floor(lockDuration / 3))));
     service.heartbeat.unref();
-    service.worker = new Worker(queue, (job: Job<JobData>) => service.process(job), {
+    service.worker = new bullmq.Worker(queue, (job: Job<JobData>) => service.process(job), {
       connection: createClient(options.connection),
       prefix,
       concurrency: options.concurrency ?? 1,

@@ -22,12 +22,17 @@ export class AttemptQueue {
   private readonly chunker: AdaptiveChunker;
   private scheduled = false;
 
-  /** `dispatch` is called (once per microtask at most) after attempts were added; it takes chunks with `take`. */
+  /**
+   * `dispatch` is called (once per microtask at most) after attempts were added; it takes chunks with `take`.
+   * `chunkMs` is the work one chunk should carry (see AdaptiveChunker): raise it where a message costs more
+   * than a pipe's, e.g. a job through Redis.
+   */
   constructor(
     maxChunk: number,
     private readonly dispatch: () => void,
+    chunkMs?: number,
   ) {
-    this.chunker = new AdaptiveChunker(maxChunk);
+    this.chunker = new AdaptiveChunker(maxChunk, chunkMs);
   }
 
   get length(): number {
