@@ -39,7 +39,8 @@ const RULES = [
   },
   {
     rule: 'cites reference notes that are not in the repository',
-    pattern: /seed-fork-ipc-notes/,
+    // Any notes file kept beside the repository (`<topic>-notes.md`), and the fork/IPC notes by their stem.
+    pattern: /[\w-]+-ipc-notes|\b[\w-]+-notes\.md\b/,
     instead: 'state what the notes said that matters here, or link the public project they describe',
   },
   {

@@ -58,7 +58,7 @@ describe('check-references', () => {
     write(ws, 'test/faults.test.ts', [j('// Bad input and faults (iss', 'ue 4).')]);
     write(ws, 'bench/run.ts', ['/**', j(' * The iss', 'ue asks for 500 inputs.'), ' */']);
     write(ws, 'packages/x/README.md', ['# x', j('(see `../../sha', 'red/reference/notes.md`)')]);
-    write(ws, 'packages/x/test/fixtures/scenarios.ts', [j('// Ports of the examples (seed-fork-', 'ipc-notes.md).')]);
+    write(ws, 'packages/x/test/fixtures/scenarios.ts', [j('// Ports of the examples (seed-fork-ipc', '-notes.md).')]);
     write(ws, 'docs/benchmarks.md', ['# Benchmarks', j('Three runs this ses', 'sion gave 1.3x.')]);
     // Fine: a public upstream issue, the words "issue tracker", a transport session.
     write(ws, 'src/clean.ts', [
