@@ -22,7 +22,8 @@ import type { Logger } from '../types.js';
 
 type Esbuild = typeof import('esbuild');
 
-const TS_FILE = /\.(?:[cm]?ts|tsx)$/;
+/** A TypeScript source file, by extension. */
+export const TS_FILE = /\.(?:[cm]?ts|tsx)$/;
 const DECLARATION = /\.d\.[cm]?ts$/;
 /** How a compiled module's file is named: `<module file name>.<hash>.mjs` (recognised by workers). */
 export const COMPILED_FILE = /\.(?:[cm]?ts|tsx)\.[0-9a-f]{16}\.mjs$/;
@@ -50,10 +51,14 @@ export function compiledFrom(url: string): string | undefined {
   }
 }
 
+/** A pipeline module given as a path or a URL (options.module), as a URL. */
+export function moduleUrl(module: string): string {
+  return module.startsWith('file:') || module.startsWith('data:') ? module : pathToFileURL(module).href;
+}
+
 /** How errors name a module given to workers: its source for a compiled copy (`main.ts, compiled to …`), else itself. */
 export function describeModule(module: string): string {
-  const url = module.startsWith('file:') || module.startsWith('data:') ? module : pathToFileURL(module).href;
-  const source = compiledFrom(url);
+  const source = compiledFrom(moduleUrl(module));
   return source === undefined ? module : `${source} (compiled to ${module})`;
 }
 
@@ -84,7 +89,7 @@ const warned = new Set<string>();
  * compiles, else `module` itself (JavaScript, or the loader fallback, logged once with the reason).
  */
 export async function moduleForWorkers(module: string, log: Logger): Promise<string> {
-  const url = module.startsWith('file:') || module.startsWith('data:') ? module : pathToFileURL(module).href;
+  const url = moduleUrl(module);
   if (!url.startsWith('file:') || !TS_FILE.test(new URL(url).pathname)) return module;
   try {
     return await compile(fileURLToPath(url));

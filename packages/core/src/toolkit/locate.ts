@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CompiledPipeline, CompiledStage } from '../definition/compile.js';
 import { ErrorCodes, MinigunError, listNames } from '../errors.js';
-import { COMPILED_FILE, describeModule } from '../runtime/compile-typescript.js';
+import { COMPILED_FILE, TS_FILE, describeModule, moduleUrl } from '../runtime/compile-typescript.js';
 
 /** Set on every Pipeline: lets a worker recognise pipelines made by another copy of core. */
 export const PIPELINE_BRAND = Symbol.for('minigun.pipeline');
@@ -17,8 +17,6 @@ interface PipelineLike {
   readonly name: string;
   readonly compiled: CompiledPipeline;
 }
-
-const TS_FILE = /\.(?:[cm]?ts|tsx)$/;
 
 let tsxRegistered: Promise<void> | undefined;
 
@@ -30,7 +28,7 @@ let tsxRegistered: Promise<void> | undefined;
  * Node caches a failed import.
  */
 export async function importPipelineModule(module: string): Promise<Record<string, unknown>> {
-  const url = module.startsWith('file:') || module.startsWith('data:') ? module : pathToFileURL(module).href;
+  const url = moduleUrl(module);
   const isTs = TS_FILE.test(new URL(url).pathname);
   // A module compiled by the parent maps its stack traces back to the .ts files (its source map is inline).
   if (COMPILED_FILE.test(new URL(url).pathname)) process.setSourceMapsEnabled(true);
@@ -93,7 +91,7 @@ function resolveTsxEntry(moduleUrl: string, entry: './esm/api' | './cjs/api'): s
  * module or from core) or the runtime strips types itself (Node 22.18+). Checked before a run starts.
  */
 export function canImportInWorker(module: string): boolean {
-  const url = module.startsWith('file:') || module.startsWith('data:') ? module : pathToFileURL(module).href;
+  const url = moduleUrl(module);
   if (!TS_FILE.test(new URL(url).pathname)) return true;
   if ((process.features as { typescript?: unknown }).typescript) return true;
   for (const from of [url, import.meta.url]) {
