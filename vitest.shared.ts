@@ -33,8 +33,15 @@ export default defineConfig({
     pool: 'forks',
     // The JSON report lets .ci/run print one 'N passed, N failed' line for the whole repository.
     reporters: process.env.MINIGUN_TEST_REPORT ? ['default', 'json'] : ['default'],
+    // MINIGUN_TEST_REPORT_TAG names a second run of the same package (e.g. the fork tests under spawn),
+    // which must not overwrite the first run's report.
     outputFile: process.env.MINIGUN_TEST_REPORT
-      ? { json: `${process.env.MINIGUN_TEST_REPORT}/${process.cwd().split('/').slice(-2).join('-')}.json` }
+      ? {
+          json: `${process.env.MINIGUN_TEST_REPORT}/${[
+            ...process.cwd().split('/').slice(-2),
+            ...(process.env.MINIGUN_TEST_REPORT_TAG ? [process.env.MINIGUN_TEST_REPORT_TAG] : []),
+          ].join('-')}.json`,
+        }
       : undefined,
   },
 });
