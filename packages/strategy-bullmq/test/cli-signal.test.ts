@@ -6,23 +6,15 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { faults } from './fixtures/faults.mjs';
-import { startRedis, type RedisServer } from './redis-server.js';
-import { cleanupDirs, registry, sorted, startWorker, tempDir, waitFor } from './util.js';
+import { redisForFile, registry, sorted, startWorker, tempDir, waitFor } from './util.js';
 
 const CLI = fileURLToPath(new URL('../../cli/bin/minigun.js', import.meta.url));
 const MODULE = fileURLToPath(new URL('./fixtures/faults.mjs', import.meta.url));
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-  cleanupDirs();
-});
+const redis = redisForFile();
 
 it('SIGINT to `minigun run`: exit 130, no key of the run left, the worker serves the next run', async () => {
   const worker = await startWorker(MODULE, redis.url, ['--pipeline', 'bullmq-faults', '--stages', 'work', '--concurrency', '4']);

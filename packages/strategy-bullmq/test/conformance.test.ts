@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { conformanceCases } from '@minigun/core/testing';
 import { bullmqStrategy } from '@minigun/strategy-bullmq';
-import { startRedis, type RedisServer } from './redis-server.js';
+import { redisForFile } from './util.js';
 
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = redisForFile();
 
 describe('conformance: bullmq with local workers', () => {
   // The strategy is created lazily: the Redis URL is known only once the server runs.

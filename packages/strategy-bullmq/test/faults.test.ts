@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { faults, faultsNoRetry } from './fixtures/faults.mjs';
-import { startRedis, type RedisServer } from './redis-server.js';
-import { assertAccounting, cleanupDirs, codeOf, itemErrors, registry, sorted, startWorker, stillAlive, tempDir, waitFor } from './util.js';
+import { startRedis } from './redis-server.js';
+import { assertAccounting, codeOf, itemErrors, redisForFile, registry, sorted, startWorker, stillAlive, tempDir, waitFor } from './util.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 /** Live child processes of this test process running the worker command (Linux: read from /proc). */
@@ -24,14 +24,7 @@ function workerChildren(): number[] {
 }
 const fixture = (name: string): string => new URL(`./fixtures/${name}`, import.meta.url).pathname;
 
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-  cleanupDirs();
-});
+const redis = redisForFile();
 
 describe('bullmq faults', () => {
   it('retries the inputs of a worker SIGKILLed mid-job on another worker, delivering nothing twice', async () => {

@@ -6,22 +6,14 @@
 import { cpSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { app } from './fixtures/app/pipeline.mjs';
-import { startRedis, type RedisServer } from './redis-server.js';
-import { assertAccounting, cleanupDirs, itemErrors, registry, startWorker, tempDir, type WorkerProcess } from './util.js';
+import { assertAccounting, itemErrors, redisForFile, registry, startWorker, tempDir, type WorkerProcess } from './util.js';
 
 const APP = fileURLToPath(new URL('./fixtures/app', import.meta.url));
 const NODE_MODULES = fileURLToPath(new URL('../../../node_modules', import.meta.url));
 
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-  cleanupDirs();
-});
+const redis = redisForFile();
 
 it('four workers from their own copies of the app, one killed mid-run: every input exactly once', async () => {
   const workers: WorkerProcess[] = [];

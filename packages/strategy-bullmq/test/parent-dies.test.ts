@@ -8,24 +8,16 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize } from 'node:v8';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { slow } from './fixtures/parent-dies.mjs';
-import { startRedis, type RedisServer } from './redis-server.js';
-import { assertAccounting, cleanupDirs, registry, sleep, sorted, startWorker, tempDir, waitFor } from './util.js';
+import { assertAccounting, redisForFile, registry, sleep, sorted, startWorker, tempDir, waitFor } from './util.js';
 
 const MODULE = new URL('./fixtures/parent-dies.mjs', import.meta.url).pathname;
 const PARENT = new URL('./fixtures/dying-parent.mjs', import.meta.url).pathname;
 const QUEUE = 'minigun:bullmq-parent-dies~work';
 const RUN_TTL_MS = 2000;
 
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-  cleanupDirs();
-});
+const redis = redisForFile();
 
 const ran = (dir: string): number => readdirSync(dir).filter((f) => f.startsWith('ran-')).length;
 

@@ -9,8 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Registry, RunResult } from '@minigun/core';
 import { forkStrategies } from '@minigun/strategy-fork';
 import { batchAndProcess, crossContext, errorHandling, forkHooks, statistics, strategyPerStage } from './fixtures/scenarios.mjs';
-import { startRedis, type RedisServer } from './redis-server.js';
-import { assertAccounting, cleanupDirs, codeOf, itemErrors, registry, sorted, startWorker, tempDir, type WorkerProcess } from './util.js';
+import { assertAccounting, codeOf, itemErrors, redisForFile, registry, sorted, startWorker, tempDir, type WorkerProcess } from './util.js';
 
 const span = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const distinct = <T>(values: T[]): T[] => [...new Set(values)];
@@ -24,19 +23,16 @@ interface WorkerDetail {
   inputs: number;
 }
 
-let redis: RedisServer;
+const redis = redisForFile();
 let workers: WorkerProcess[] = [];
 let workerPids: number[] = [];
 beforeAll(async () => {
-  redis = await startRedis();
   // Two worker processes, each serving every bullmq stage of the scenario module, two jobs at once.
   workers = await Promise.all([0, 1].map(() => startWorker(MODULE, redis.url, ['--concurrency', '2'])));
   workerPids = workers.map((w) => w.pid);
 }, 60_000);
 afterAll(async () => {
   await Promise.all(workers.map((w) => w.stop()));
-  await redis?.stop();
-  cleanupDirs();
 });
 
 const mixed = (): Registry => registry({ connection: redis.url }).use(forkStrategies());

@@ -6,22 +6,14 @@
 import { cpSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { tsApp } from './fixtures/ts-app/pipeline.js';
-import { startRedis, type RedisServer } from './redis-server.js';
-import { assertAccounting, cleanupDirs, itemErrors, registry, startWorker, tempDir } from './util.js';
+import { assertAccounting, itemErrors, redisForFile, registry, startWorker, tempDir } from './util.js';
 
 const APP = fileURLToPath(new URL('./fixtures/ts-app', import.meta.url));
 const NODE_MODULES = fileURLToPath(new URL('../../../node_modules', import.meta.url));
 
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-  cleanupDirs();
-});
+const redis = redisForFile();
 
 const ids = (r: { collected: Record<string, unknown> }): number[] => (r.collected.scored as Array<{ id: number }>).map((s) => s.id).sort((a, b) => a - b);
 

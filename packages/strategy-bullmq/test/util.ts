@@ -3,6 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Registry } from '@minigun/core';
 import { bullmqStrategies, type BullmqStrategyOptions } from '@minigun/strategy-bullmq';
+import { cleanupDirs } from '@minigun/test-utils';
+import { afterAll, beforeAll } from 'vitest';
+import { startRedis, type RedisServer } from './redis-server.js';
 
 export { cleanupDirs, codeOf, isAlive, itemErrors, sleep, sorted, stillAlive, tempDir, waitFor } from '@minigun/test-utils';
 export { assertAccounting } from '@minigun/core/testing';
@@ -11,6 +14,40 @@ export { assertAccounting } from '@minigun/core/testing';
 export const FAST = { lockDurationMs: 1500, stalledIntervalMs: 500 } as const;
 
 export const registry = (options: BullmqStrategyOptions): Registry => new Registry().use(bullmqStrategies({ ...FAST, ...options }));
+
+/**
+ * The test file's own redis-server: started before its first test, stopped after its last (then its temp
+ * dirs are removed). The returned object stands for the server; use it inside tests and hooks. Hooks a file
+ * registers after this call run after the start and before the stop.
+ */
+export function redisForFile(): RedisServer {
+  let server: RedisServer | undefined;
+  const current = (): RedisServer => {
+    if (server === undefined) throw new Error('the test file’s redis-server is not started yet: use it inside a test or a hook');
+    return server;
+  };
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(async () => {
+    await server?.stop();
+    cleanupDirs();
+  });
+  return {
+    get url() {
+      return current().url;
+    },
+    get port() {
+      return current().port;
+    },
+    get process() {
+      return current().process;
+    },
+    keys: (pattern) => current().keys(pattern),
+    kill: () => current().kill(),
+    stop: () => current().stop(),
+  };
+}
 
 export const BIN = fileURLToPath(new URL('../bin/minigun-bullmq-worker.js', import.meta.url));
 
