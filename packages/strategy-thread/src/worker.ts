@@ -4,13 +4,19 @@
  * then runs inputs; later tasks go straight to the inputs.
  */
 import { BroadcastChannel, threadId, type MessagePort } from 'node:worker_threads';
-import { workerId as tinypoolWorkerId } from 'tinypool';
 import { ErrorCodes, MinigunError } from '@minigun/core';
 import { StreamInbox, WorkerRuntime, markMinigunWorker, serializeError, deserializeError, type InputOutcome, type WorkerSetup } from '@minigun/core/toolkit';
 import { Lanes, inLanes } from './lanes.js';
 import type { PortMessage, PortReply, ThreadTask, ThreadTaskResult } from './messages.js';
 
 markMinigunWorker();
+
+/**
+ * This worker's id in its pool (1 … maxThreads), as tinypool's own `workerId` export reads it: tinypool's
+ * worker entry stores it on `process` before it imports this file. Read here directly because importing
+ * tinypool's main module, which only re-exports it, costs some 15 ms in every new thread.
+ */
+const tinypoolWorkerId = (process as { __tinypool_state__?: { workerId?: number } }).__tinypool_state__?.workerId;
 
 let runtime: Promise<WorkerRuntime> | undefined;
 /** Where this worker tells the parent whether it runs a task (shared memory: no message per task). */

@@ -98,6 +98,8 @@ describe('fork hooks', () => {
     const work = r.collected.work as Array<{ threadId: number; workerId?: number; pid: number }>;
     const workers = new Set(work.map((w) => w.threadId));
     expect(workers.size).toBe(2);
+    // Each thread has its own pool id, 1 … concurrency (tinypool's numbering).
+    expect(new Set(work.map((w) => w.workerId))).toEqual(new Set([1, 2]));
     const before = r.collected.beforeFork as HookRecord[];
     const after = r.collected.afterFork as HookRecord[];
     for (const level of levels) {
