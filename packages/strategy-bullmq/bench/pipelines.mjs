@@ -20,8 +20,8 @@ export const dispatchFor = (strategy) =>
   });
 
 /** state: { count, fibN }. count × fib(fibN) through `strategy`, summed inline. */
-export const cpuFor = (strategy) =>
-  pipeline(`bench-cpu-${strategy}`, { module }, (p) => {
+export const cpuFor = (strategy, name = `bench-cpu-${strategy}`) =>
+  pipeline(name, { module }, (p) => {
     p.producer('source', async (out, ctx) => {
       for (let i = 0; i < ctx.state.count; i++) await out.emit(ctx.state.fibN);
     });
@@ -35,3 +35,5 @@ export const dispatchBullmq = dispatchFor('bullmq');
 export const dispatchIpc = dispatchFor('ipc-fork');
 export const cpuBullmq = cpuFor('bullmq');
 export const cpuIpc = cpuFor('ipc-fork');
+/** The cpu pipeline under another name (so another queue), for workers started before the runs. */
+export const cpuBullmqServed = cpuFor('bullmq', 'bench-cpu-bullmq-served');

@@ -6,7 +6,9 @@
  *    BullMQ with the same Redis: 2 worker processes (concurrency 1 each, returning n + 1) and one
  *    Queue.addBulk of one job per input, timed until every job has completed, worker start-up included on
  *    both sides. Also prints the jobs per input Minigun's chunking made.
- *  - cpu: 64 × fib(30) on `bullmq` with 2 local workers against `ipc-fork` with 2 children.
+ *  - cpu: 64 × fib(30) on `bullmq` with 2 local workers against `ipc-fork` with 2 children. Reference row:
+ *    the same runs served by 2 `minigun-bullmq-worker` processes started once before the timed rounds (as
+ *    workers are deployed on other machines), so that no run pays a worker's start-up.
  *  - memory: 100,000 and 1,000,000 trivial inputs (--memory-n) through the dispatch pipeline, each N once in
  *    a fresh plain-node process (bench/memory.mjs, so that its RSS is the run's own, without tsx): peak Redis
  *    `used_memory` (INFO memory every 100 ms) and peak RSS of that parent process; flat in N is the target.
@@ -15,7 +17,7 @@
  * Exit code 1 when a run computed a wrong sum; never for slowness (the machine is shared: targets print
  * PASS/FAIL only).
  */
-import { execFile, fork } from 'node:child_process';
+import { execFile, fork, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
@@ -24,7 +26,7 @@ import { Registry } from '@minigun/core';
 import { forkStrategies } from '@minigun/strategy-fork';
 import { bullmqStrategies } from '@minigun/strategy-bullmq';
 import { startRedis } from '../test/redis-server.ts';
-import { cpuBullmq, cpuIpc, dispatchBullmq } from './pipelines.mjs';
+import { cpuBullmq, cpuBullmqServed, cpuIpc, dispatchBullmq } from './pipelines.mjs';
 
 const arg = (name: string, fallback: number): number => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const RUNS = arg('runs', 2);
@@ -86,6 +88,34 @@ async function rawBullmq(): Promise<number> {
 }
 
 const bullmq = (): Registry => new Registry().use(bullmqStrategies({ connection: redis.url, localWorkers: 2 }));
+/** No local workers: the runs are served by the long-lived workers of `startServingWorkers`. */
+const bullmqServed = (): Registry => new Registry().use(bullmqStrategies({ connection: redis.url, localWorkers: 0 }));
+
+/**
+ * Two `minigun-bullmq-worker` processes serving the cpu stage of `cpuBullmqServed` (its own queue, so they never
+ * take the local-worker runs' jobs), 1 job at a time each, started once.
+ */
+async function startServingWorkers(): Promise<ChildProcess[]> {
+  const bin = fileURLToPath(new URL('../bin/minigun-bullmq-worker.js', import.meta.url));
+  const module = fileURLToPath(new URL('./pipelines.mjs', import.meta.url));
+  const args = [bin, module, '--redis', redis.url, '--pipeline', cpuBullmqServed.name, '--stages', 'work', '--concurrency', '1'];
+  return Promise.all(
+    [0, 1].map(
+      (i) =>
+        new Promise<ChildProcess>((resolve, reject) => {
+          const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+          child.once('error', reject);
+          child.once('exit', (code) => reject(new Error(`serving worker ${i} exited with code ${code} before serving`)));
+          // It prints one line per stage it serves once it takes jobs.
+          child.stdout!.once('data', () => {
+            child.removeAllListeners('exit');
+            child.stdout!.resume();
+            resolve(child);
+          });
+        }),
+    ),
+  );
+}
 const ipc = (): Registry => new Registry().use(forkStrategies());
 
 const dispatchSum = (N * (N + 1)) / 2;
@@ -121,8 +151,9 @@ async function memoryRow(n: number): Promise<MemoryRow> {
 
 const mb = (bytes: number): string => (bytes / 1e6).toFixed(1);
 
-const results: Record<string, number[]> = { raw: [], minigun: [], jobs: [], cpuBullmq: [], cpuIpc: [] };
+const results: Record<string, number[]> = { raw: [], minigun: [], jobs: [], cpuBullmq: [], cpuIpc: [], cpuServed: [] };
 const memory: MemoryRow[] = [];
+const serving = ONLY.includes('cpu') ? await startServingWorkers() : [];
 try {
   for (let round = 0; round < RUNS && (ONLY.includes('dispatch') || ONLY.includes('cpu')); round++) {
     if (ONLY.includes('dispatch')) {
@@ -145,6 +176,7 @@ try {
       for (const [key, p, registry] of [
         ['cpuBullmq', cpuBullmq, bullmq],
         ['cpuIpc', cpuIpc, ipc],
+        ['cpuServed', cpuBullmqServed, bullmqServed],
       ] as const) {
         results[key]!.push(
           await timed(
@@ -187,6 +219,7 @@ try {
     }
   }
 } finally {
+  await Promise.all(serving.map((w) => new Promise((resolve) => (w.once('exit', resolve), w.kill('SIGTERM')))));
   await redis.stop();
 }
 process.exitCode = failed ? 1 : 0;
@@ -208,8 +241,12 @@ function printTimes(): void {
     console.log(
       `| cpu: ${FIB_COUNT} × fib(${FIB_N}), 2 workers | ${cb.toFixed(0)} ms | ipc-fork, 2 children: ${ci.toFixed(0)} ms | ${(ci / cb).toFixed(2)}× | Minigun within 1.2× of ipc-fork ${cb <= 1.2 * ci ? 'PASS' : 'FAIL'} |`,
     );
+    const cs = median(results.cpuServed!);
+    console.log(
+      `| cpu, reference: 2 workers serving before the run (no start-up per run) | ${cs.toFixed(0)} ms | ipc-fork, 2 children: ${ci.toFixed(0)} ms | ${(ci / cs).toFixed(2)}× | (reference) |`,
+    );
     // The machine may be shared: every run, best and median, so that noise shows.
     const runs = (xs: number[]): string => `${xs.map((x) => x.toFixed(0)).join(', ')} (best ${Math.min(...xs).toFixed(0)}, median ${median(xs).toFixed(0)})`;
-    console.log(`cpu runs, ms: bullmq ${runs(results.cpuBullmq!)}; ipc-fork ${runs(results.cpuIpc!)}`);
+    console.log(`cpu runs, ms: bullmq ${runs(results.cpuBullmq!)}; ipc-fork ${runs(results.cpuIpc!)}; bullmq, workers serving ${runs(results.cpuServed!)}`);
   }
 }
