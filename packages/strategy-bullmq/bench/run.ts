@@ -8,7 +8,8 @@
  *    both sides. Also prints the jobs per input Minigun's chunking made.
  *  - cpu: 64 × fib(30) on `bullmq` with 2 local workers against `ipc-fork` with 2 children. Reference row:
  *    the same runs served by 2 `minigun-bullmq-worker` processes started once before the timed rounds (as
- *    workers are deployed on other machines), so that no run pays a worker's start-up.
+ *    workers are deployed on other machines), through one registry kept for all runs, so that no run pays a
+ *    worker's start-up.
  *  - memory: 100,000 and 1,000,000 trivial inputs (--memory-n) through the dispatch pipeline, each N once in
  *    a fresh plain-node process (bench/memory.mjs, so that its RSS is the run's own, without tsx): peak Redis
  *    `used_memory` (INFO memory every 100 ms) and peak RSS of that parent process; flat in N is the target.
@@ -88,8 +89,13 @@ async function rawBullmq(): Promise<number> {
 }
 
 const bullmq = (): Registry => new Registry().use(bullmqStrategies({ connection: redis.url, localWorkers: 2 }));
-/** No local workers: the runs are served by the long-lived workers of `startServingWorkers`. */
-const bullmqServed = (): Registry => new Registry().use(bullmqStrategies({ connection: redis.url, localWorkers: 0 }));
+/**
+ * No local workers: the runs are served by the long-lived workers of `startServingWorkers`, and one registry
+ * serves every run, as in a service that runs pipelines one after another (the parent's fingerprint of the
+ * stage is computed once per strategy instance).
+ */
+const servedRegistry = new Registry().use(bullmqStrategies({ connection: redis.url, localWorkers: 0 }));
+const bullmqServed = (): Registry => servedRegistry;
 
 /**
  * Two `minigun-bullmq-worker` processes serving the cpu stage of `cpuBullmqServed` (its own queue, so they never

@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost, type WorkerInfo } from '@minigun/core';
 import { AttemptQueue, assertCloneable, deliverHookReport, emissionsOf, forkSetup, type QueuedAttempt } from '@minigun/core/toolkit';
 import { createClient, describeConnection, preflight, type RedisConnection } from './connection.js';
-import { parentFingerprint } from './fingerprint.js';
+import type { ParentFingerprints } from './fingerprint.js';
 import { LocalWorkers } from './local-workers.js';
 import { heartbeatKey, eventsChannel, queueName, runKeys } from './names.js';
 import { decode, encode, type InboxMessage, type JobData, type RunSetup } from './payload.js';
@@ -40,6 +40,8 @@ export interface BullmqExecutorOptions {
   readonly exitGraceMs: number;
   readonly maxValueBytes: number;
   readonly allowEviction: boolean;
+  /** The strategy instance's fingerprints of the parent's stage code (computed once each). */
+  readonly fingerprints: ParentFingerprints;
 }
 
 /** A job sent and not yet settled. */
@@ -151,8 +153,8 @@ export class BullmqExecutor implements StageExecutor {
     // import what the run compiled from it. Function sources differ between the two, so a job accepts both.
     const [checked, ...prints] = await Promise.allSettled([
       preflight(options.connection, { timeoutMs: 5000, allowEviction: options.allowEviction, where }),
-      parentFingerprint(sourceModule!, pipeline, stage),
-      ...(module !== sourceModule ? [parentFingerprint(module!, pipeline, stage)] : []),
+      options.fingerprints.get(sourceModule!, pipeline, stage),
+      ...(module !== sourceModule ? [options.fingerprints.get(module!, pipeline, stage)] : []),
     ]);
     const failed = [checked, ...prints].find((r) => r.status === 'rejected');
     if (failed !== undefined) {

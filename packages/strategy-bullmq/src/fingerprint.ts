@@ -80,3 +80,25 @@ export async function parentFingerprint(module: string, pipeline: string, stage:
   }
   return found;
 }
+
+/**
+ * The parent fingerprints of one strategy instance, each computed once per module, pipeline and stage. The
+ * thread that imports the module takes some 100 to 150 ms, which every run would otherwise wait for before
+ * its first job, even when its workers are already up. A process imports its modules once, so the parent's
+ * stage code cannot change while it runs, and neither can its fingerprint; a computation that failed is
+ * not kept (the next run tries again).
+ */
+export class ParentFingerprints {
+  private readonly known = new Map<string, Promise<string>>();
+
+  get(module: string, pipeline: string, stage: string): Promise<string> {
+    const key = JSON.stringify([module, pipeline, stage]);
+    let found = this.known.get(key);
+    if (found === undefined) {
+      found = parentFingerprint(module, pipeline, stage);
+      this.known.set(key, found);
+      found.catch(() => this.known.delete(key));
+    }
+    return found;
+  }
+}

@@ -11,6 +11,7 @@ import { ErrorCodes, MinigunError, type MinigunPlugin, type StageInfo, type Stra
 import { checkFactoryOptions, optionRules, rejectCustomStage, type OptionRule } from '@minigun/core/toolkit';
 import type { RedisConnection } from './connection.js';
 import { BullmqExecutor } from './executor.js';
+import { ParentFingerprints } from './fingerprint.js';
 
 export type { RedisConnection } from './connection.js';
 export { serveStages, type ServeOptions, type ServedStage, type WorkerService } from './worker.js';
@@ -102,6 +103,7 @@ export function bullmqStrategy(options: BullmqStrategyOptions = {}): Strategy {
       `bullmqStrategy(): runTtlMs (${runTtlMs}) must be at least 2 × stalledIntervalMs (${2 * stalledIntervalMs}): the parent renews the run's keys every stalledIntervalMs, and a shorter TTL could let them expire while the run goes on. Raise runTtlMs or lower stalledIntervalMs.`,
     );
   }
+  const fingerprints = new ParentFingerprints();
   return {
     name: 'bullmq',
     isolated: true,
@@ -122,6 +124,7 @@ export function bullmqStrategy(options: BullmqStrategyOptions = {}): Strategy {
         exitGraceMs: options.exitGraceMs ?? 5000,
         maxValueBytes: options.maxValueBytes ?? 64 * 1024 * 1024,
         allowEviction: options.allowEviction ?? false,
+        fingerprints,
       }),
   };
 }

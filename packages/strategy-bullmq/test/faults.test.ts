@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { counted } from './fixtures/counted.mjs';
 import { faults, faultsNoRetry } from './fixtures/faults.mjs';
 import { startRedis } from './redis-server.js';
 import { assertAccounting, codeOf, itemErrors, redisForFile, registry, sorted, startWorker, stillAlive, tempDir, waitFor } from './util.js';
@@ -313,5 +315,29 @@ describe('bullmq chunking', () => {
     const { jobs, inputs } = await jobsFor(12, 60);
     expect(inputs).toBe(12);
     expect(jobs).toBe(12);
+  }, 60_000);
+});
+
+describe('bullmq parent fingerprints', () => {
+  it('are computed once per strategy instance: a second run imports the module in no new thread of the parent', async () => {
+    const log = join(tempDir('minigun-imports-'), 'imports');
+    process.env.MINIGUN_TEST_IMPORT_LOG = log;
+    try {
+      const reg = registry({ connection: redis.url, localWorkers: 1 });
+      for (let i = 0; i < 2; i++) {
+        const r = await counted.run({ state: { count: 3 }, registry: reg });
+        expect(r.status).toBe('completed');
+        expect(sorted(r.collected.out as number[])).toEqual([1, 2, 3]);
+      }
+      const imports = readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ').map(Number) as [number, number]);
+      // The fingerprint thread of the first run only; each run's local worker imports it in its own process.
+      expect(imports.filter(([pid, thread]) => pid === process.pid && thread !== 0)).toHaveLength(1);
+      expect(new Set(imports.filter(([pid]) => pid !== process.pid).map(([pid]) => pid)).size).toBe(2);
+    } finally {
+      delete process.env.MINIGUN_TEST_IMPORT_LOG;
+    }
   }, 60_000);
 });
