@@ -5,7 +5,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', '**/coverage/**'] },
+  // tsup writes its config, bundled, next to it while a build runs (tsup.config.bundled_<id>.mjs) and deletes
+  // it after: lint runs beside the build, and a file that vanishes mid-lint fails it.
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', '**/coverage/**', '**/*.bundled_*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

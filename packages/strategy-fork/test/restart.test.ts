@@ -170,7 +170,12 @@ describe('ipc-fork restart: transient', () => {
 
 describe('ipc-fork restart: never', () => {
   it('a dead child is not replaced: the other child takes the inputs; when none is left, the remaining inputs fail at once', async () => {
-    const { r, deaths, forked, done, errorOf } = await run(crashingTwo, { count: 10, die: { 2: 'exit', 5: 'kill' } }, { restart: 'never' });
+    const { r, deaths, forked, done, errorOf } = await run(
+      crashingTwo,
+      // The SIGKILL on 5 waits for the child that exited on 2 to be gone: the SIGKILL is then the last death.
+      { count: 10, die: { 2: 'exit', 5: 'kill' }, dieAfter: { 5: 2 } },
+      { restart: 'never' },
+    );
     expect(deaths).toBe(2);
     expect(forked).toBe(2);
     expect(done).toEqual([0, 1, 3, 4]);
