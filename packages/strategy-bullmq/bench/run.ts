@@ -65,6 +65,11 @@ async function jobsOfLastRun(queue: string): Promise<number> {
   }
 }
 
+/** SIGTERMs worker processes (raw or Minigun's: both finish their jobs and exit) and waits until they have exited. */
+function stopWorkers(workers: readonly ChildProcess[]): Promise<unknown[]> {
+  return Promise.all(workers.map((w) => new Promise((resolve) => (w.once('exit', resolve), w.kill('SIGTERM')))));
+}
+
 async function rawBullmq(): Promise<number> {
   const queueName = `raw-${Date.now()}`;
   const workerFile = fileURLToPath(new URL('./raw-worker.mjs', import.meta.url));
@@ -81,7 +86,7 @@ async function rawBullmq(): Promise<number> {
   // The same sum, from the jobs' return values.
   let sum = 0;
   for (let start = 0; start < N; start += 1000) for (const job of await queue.getJobs(['completed'], start, start + 999)) sum += job.returnvalue as number;
-  await Promise.all(workers.map((w) => new Promise((resolve) => (w.once('exit', resolve), w.kill('SIGTERM')))));
+  await stopWorkers(workers);
   await queue.obliterate({ force: true });
   await queue.close();
   connection.disconnect();
@@ -225,7 +230,7 @@ try {
     }
   }
 } finally {
-  await Promise.all(serving.map((w) => new Promise((resolve) => (w.once('exit', resolve), w.kill('SIGTERM')))));
+  await stopWorkers(serving);
   await redis.stop();
 }
 process.exitCode = failed ? 1 : 0;
