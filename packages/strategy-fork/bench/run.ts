@@ -76,6 +76,7 @@ import {
   measureAgainstBaseline,
   median,
   msColumns,
+  pairRatio,
   parseArgs,
   type ParsedArgs,
   poolSum,
@@ -514,12 +515,10 @@ function target(results: readonly Measured[], id: string, variant: string, unit:
 
 /** `variant` against another row of the same workload (not its baseline): their time ratio. */
 function pairTarget(results: readonly Measured[], id: string, variant: string, against: string, threshold: number, label: string): Target | undefined {
-  const v = findVariant(results, id, variant);
-  const a = findVariant(results, id, against);
-  if (v === undefined || a === undefined) return undefined;
-  const best = a.bestMs / v.bestMs;
-  const med = a.medianMs / v.medianMs;
-  return { label, threshold, unit: 'ratio', best, median: med, verdict: v.correct && a.correct && best >= threshold ? 'PASS' : 'FAIL' };
+  const pair = pairRatio(results, id, variant, against);
+  if (pair === undefined) return undefined;
+  const { best, median: med } = pair;
+  return { label, threshold, unit: 'ratio', best, median: med, verdict: pair.variant.correct && pair.other.correct && best >= threshold ? 'PASS' : 'FAIL' };
 }
 
 const fmtTarget = (t: Target, x: number): string => (t.unit === 'ratio' ? fmtRatio(x) : `${fmtRate(x)}/s`);

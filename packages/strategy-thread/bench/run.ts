@@ -46,6 +46,7 @@ import {
   machineLine,
   measureAgainstBaseline,
   msColumns,
+  pairRatio,
   parseArgs,
   type ParsedArgs,
   poolSum,
@@ -307,11 +308,9 @@ function target(results: readonly Measured[], id: string, variant: string, thres
 
 /** `variant` against another Minigun variant of the same workload: the other's time ÷ this one's (> 1: faster). */
 function relative(results: readonly Measured[], id: string, variant: string, other: string, threshold: number, label: string): Target | undefined {
-  const v = findVariant(results, id, variant);
-  const o = findVariant(results, id, other);
-  if (v === undefined || o === undefined) return undefined;
-  const ratioBest = o.bestMs / v.bestMs;
-  return { label, threshold, ratioBest, ratioMedian: o.medianMs / v.medianMs, verdict: ratioBest >= threshold ? 'PASS' : 'FAIL' };
+  const pair = pairRatio(results, id, variant, other);
+  if (pair === undefined) return undefined;
+  return { label, threshold, ratioBest: pair.best, ratioMedian: pair.median, verdict: pair.best >= threshold ? 'PASS' : 'FAIL' };
 }
 
 // ---- main --------------------------------------------------------------------------------------------------

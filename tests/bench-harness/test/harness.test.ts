@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flag, helpText, integer, integers, measureAgainstBaseline, parseArgs, subset, tableLines, usage } from '../src/index.js';
+import { flag, helpText, integer, integers, measureAgainstBaseline, pairRatio, parseArgs, subset, tableLines, usage } from '../src/index.js';
 
 const OPTIONS = {
   json: flag('JSON on stdout'),
@@ -88,6 +88,31 @@ describe('measureAgainstBaseline', () => {
       'value',
       'correct',
     ]);
+  });
+});
+
+describe('pairRatio', () => {
+  const results = [
+    {
+      id: 'w',
+      variants: [
+        { name: 'ts', bestMs: 110, medianMs: 200 },
+        { name: 'js', bestMs: 100, medianMs: 250 },
+      ],
+    },
+  ];
+
+  it("is the other row's time over the variant's, best and median, with both rows", () => {
+    const pair = pairRatio(results, 'w', 'ts', 'js');
+    expect(pair?.best).toBeCloseTo(100 / 110);
+    expect(pair?.median).toBeCloseTo(250 / 200);
+    expect(pair?.variant.name).toBe('ts');
+    expect(pair?.other.name).toBe('js');
+  });
+
+  it('is undefined when a row or the workload did not run', () => {
+    expect(pairRatio(results, 'w', 'ts', 'missing')).toBeUndefined();
+    expect(pairRatio(results, 'other', 'ts', 'js')).toBeUndefined();
   });
 });
 
