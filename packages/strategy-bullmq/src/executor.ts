@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import { ErrorCodes, MinigunError, type Attempt, type Emission, type StageExecutor, type StrategyHost, type WorkerInfo } from '@minigun/core';
 import { AttemptQueue, assertCloneable, deliverHookReport, emissionsOf, forkSetup, type QueuedAttempt } from '@minigun/core/toolkit';
 import { createClient, describeConnection, preflight, type RedisConnection } from './connection.js';
-import type { ParentFingerprints } from './fingerprint.js';
+import { localFingerprint, type ParentFingerprints } from './fingerprint.js';
 import { LocalWorkers } from './local-workers.js';
 import { heartbeatKey, eventsChannel, queueName, runKeys } from './names.js';
 import { decode, encode, type InboxMessage, type JobData, type RunSetup } from './payload.js';
@@ -89,16 +89,16 @@ export class BullmqExecutor implements StageExecutor {
     private readonly host: StrategyHost,
     private readonly options: BullmqExecutorOptions,
     private readonly fingerprints: readonly string[],
+    clients: { readonly client: Redis; readonly reader: Redis },
   ) {
     const { pipeline, stage } = host.stage;
     this.keys = runKeys(options.prefix, this.run);
     this.queueName = queueName(pipeline, stage);
     this.ttlMs = options.runTtlMs;
     this.queue = new AttemptQueue(options.maxChunk, () => this.dispatch(), JOB_MS);
-    this.client = createClient(options.connection);
-    this.reader = createClient(options.connection);
+    this.client = clients.client;
+    this.reader = clients.reader;
     for (const c of [this.client, this.reader]) {
-      c.on('error', () => undefined); // a lost connection is handled by the close/ready watch below
       c.on('close', () => (this.redisLostSince ??= Date.now()));
       c.on('ready', () => (this.redisLostSince = undefined));
     }
@@ -148,21 +148,32 @@ export class BullmqExecutor implements StageExecutor {
             },
           )
         : undefined;
-    // The Redis checks and the fingerprints (a thread importing the module) run at once; a Redis error is
-    // reported before a module error, as when they ran one after the other. Remote workers import their copy of the module as written (a .ts file through tsx); local workers
-    // import what the run compiled from it. Function sources differ between the two, so a job accepts both.
+    // The Redis checks and the fingerprints run at once; a Redis error is reported before a module error, as
+    // when they ran one after the other. Local workers report the fingerprint of the module they import (the
+    // parent then imports it in no thread of its own: on a short run that thread competes with the workers'
+    // start for the CPU); otherwise a thread of the parent imports it, once per strategy instance. Remote
+    // workers import their copy of the module as written (a .ts file through tsx), local workers what the run
+    // compiled from it: function sources differ between the two, so a job accepts both.
+    // The run's connections open meanwhile (closed unused if a check fails).
+    const clients = { client: createClient(options.connection), reader: createClient(options.connection) };
+    for (const c of [clients.client, clients.reader]) c.on('error', () => undefined); // a lost connection is handled by the executor's watch
+    const printed: Array<Promise<string>> = [];
+    if (local === undefined || module !== sourceModule) printed.push(options.fingerprints.get(sourceModule!, pipeline, stage));
+    if (local !== undefined) printed.push(localFingerprint(local.fingerprint, module!, pipeline, stage));
+    else if (module !== sourceModule) printed.push(options.fingerprints.get(module!, pipeline, stage));
     const [checked, ...prints] = await Promise.allSettled([
       preflight(options.connection, { timeoutMs: 5000, allowEviction: options.allowEviction, where }),
-      options.fingerprints.get(sourceModule!, pipeline, stage),
-      ...(module !== sourceModule ? [options.fingerprints.get(module!, pipeline, stage)] : []),
+      ...printed,
     ]);
     const failed = [checked, ...prints].find((r) => r.status === 'rejected');
     if (failed !== undefined) {
+      clients.client.disconnect();
+      clients.reader.disconnect();
       await local?.stop(0);
       throw failed.reason;
     }
     const fingerprints = prints.map((r) => (r as PromiseFulfilledResult<string>).value);
-    const executor = new BullmqExecutor(host, options, [...new Set(fingerprints)]);
+    const executor = new BullmqExecutor(host, options, [...new Set(fingerprints)], clients);
     opened.executor = executor;
     executor.local = local;
     for (const [pid, how] of earlyDeaths) reportDeath(pid, how);

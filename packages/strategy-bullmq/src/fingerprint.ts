@@ -29,6 +29,40 @@ export function pipelinesOf(exports: Record<string, unknown>): PipelineShape[] {
   return found;
 }
 
+/** A module given as a path or a URL, as the URL that `import()` takes. */
+export function moduleHref(module: string): string {
+  return /^[a-z]+:/i.test(module) ? module : pathToFileURL(module).href;
+}
+
+/**
+ * The stages a worker serves among a module's exports: `stages` of `pipeline` (by default the first exported
+ * pipeline) when given, else every stage whose strategy is `bullmq`, in every pipeline or in `pipeline`.
+ */
+export function stagesToServe(
+  module: string,
+  exports: Record<string, unknown>,
+  options: { readonly pipeline?: string; readonly stages?: readonly string[] },
+): Array<{ pipeline: string; stage: string }> {
+  const targets: Array<{ pipeline: string; stage: string }> = [];
+  const pipelines = pipelinesOf(exports).filter((p) => options.pipeline === undefined || p.name === options.pipeline);
+  if (options.stages !== undefined) {
+    const pipeline = options.pipeline ?? pipelines[0]?.name;
+    if (pipeline === undefined) throw new MinigunError(ErrorCodes.WORKER_SETUP, `${module} exports no pipeline; give --pipeline with --stages.`);
+    for (const stage of options.stages) targets.push({ pipeline, stage });
+  } else {
+    for (const p of pipelines)
+      for (const [name, s] of p.compiled.stages)
+        if ((s as { options?: { strategy?: string } }).options?.strategy === 'bullmq') targets.push({ pipeline: p.name, stage: name });
+  }
+  if (targets.length === 0) {
+    throw new MinigunError(
+      ErrorCodes.WORKER_SETUP,
+      `${module} has no stage on the bullmq strategy${options.pipeline !== undefined ? ` in pipeline "${options.pipeline}"` : ''} to serve. Give the stages with --stages, or set strategy: 'bullmq' on them.`,
+    );
+  }
+  return targets;
+}
+
 /** The fingerprint of `stage` of `pipeline` among `exports`, or undefined when the module lacks it. */
 export function fingerprintIn(exports: Record<string, unknown>, pipeline: string, stage: string): string | undefined {
   const s = pipelinesOf(exports)
@@ -50,7 +84,7 @@ const THREAD = new URL('../dist/fingerprint-thread.js', import.meta.url);
  * bundler, a test runner), whose functions read differently.
  */
 export async function parentFingerprint(module: string, pipeline: string, stage: string): Promise<string> {
-  const url = /^[a-z]+:/i.test(module) ? module : pathToFileURL(module).href;
+  const url = moduleHref(module);
   const answer = await new Promise<{ fingerprint?: string; error?: string }>((resolve, reject) => {
     const thread = new Worker(THREAD, { workerData: { module: url, pipeline, stage } });
     thread.once('message', (m: { fingerprint?: string; error?: string }) => {
@@ -60,25 +94,40 @@ export async function parentFingerprint(module: string, pipeline: string, stage:
     thread.once('error', reject);
     thread.once('exit', (code) => reject(new Error(`the thread exited with code ${code}`)));
   }).catch((error: unknown): { fingerprint?: string; error?: string } => ({ error: (error as Error).message }));
-  if (answer.error !== undefined) {
-    throw new MinigunError(
-      ErrorCodes.WORKER_SETUP,
-      `Stage "${stage}" of pipeline "${pipeline}" runs on the bullmq strategy, but its pipeline module ${url} could not be loaded the way workers load it: ${answer.error}`,
-      {
-        pipeline,
-        stage,
-      },
-    );
+  if (answer.error !== undefined) throw unloadable(url, pipeline, stage, answer.error);
+  if (answer.fingerprint === undefined) throw stageMissing(module, pipeline, stage);
+  return answer.fingerprint;
+}
+
+/**
+ * The fingerprint that the parent's local workers report (see LocalWorkers): they import the module the run
+ * gives them as any worker does, in a process of their own, so the parent need not import it in a thread.
+ */
+export async function localFingerprint(reported: Promise<string | null>, module: string, pipeline: string, stage: string): Promise<string> {
+  let found: string | null;
+  try {
+    found = await reported;
+  } catch (error) {
+    throw unloadable(module, pipeline, stage, (error as Error).message);
   }
-  const found = answer.fingerprint;
-  if (found === undefined) {
-    throw new MinigunError(
-      ErrorCodes.WORKER_SETUP,
-      `Stage "${stage}" of pipeline "${pipeline}" runs on the bullmq strategy, but the pipeline module ${module} does not export that pipeline with that stage, so workers could not find it. Export the pipeline from options.module.`,
-      { pipeline, stage },
-    );
-  }
+  if (found === null) throw stageMissing(module, pipeline, stage);
   return found;
+}
+
+function unloadable(module: string, pipeline: string, stage: string, why: string): MinigunError {
+  return new MinigunError(
+    ErrorCodes.WORKER_SETUP,
+    `Stage "${stage}" of pipeline "${pipeline}" runs on the bullmq strategy, but its pipeline module ${module} could not be loaded the way workers load it: ${why}`,
+    { pipeline, stage },
+  );
+}
+
+function stageMissing(module: string, pipeline: string, stage: string): MinigunError {
+  return new MinigunError(
+    ErrorCodes.WORKER_SETUP,
+    `Stage "${stage}" of pipeline "${pipeline}" runs on the bullmq strategy, but the pipeline module ${module} does not export that pipeline with that stage, so workers could not find it. Export the pipeline from options.module.`,
+    { pipeline, stage },
+  );
 }
 
 /**

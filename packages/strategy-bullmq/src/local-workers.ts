@@ -23,9 +23,19 @@ export interface LocalWorkerSpec {
   readonly stalledIntervalMs: number;
 }
 
+/** What a local worker tells the parent that started it, over their IPC channel. */
+export type LocalWorkerMessage =
+  | { readonly t: 'imported'; readonly served: ReadonlyArray<{ readonly pipeline: string; readonly stage: string; readonly fingerprint: string | null }> }
+  | { readonly t: 'failed'; readonly message: string };
+
 export class LocalWorkers {
   private readonly children: ChildProcess[] = [];
   private stopping = false;
+  /**
+   * The stage's fingerprint as the first local worker to import the module found it (null: the module lacks
+   * the stage). Rejects, with what the workers said, if every one of them exits before telling it.
+   */
+  readonly fingerprint: Promise<string | null>;
 
   /** `onDeath` hears of a worker that exited without being asked (its jobs stall and fail or retry). */
   constructor(count: number, spec: LocalWorkerSpec, onDeath: (pid: number | undefined, how: string) => void) {
@@ -46,10 +56,23 @@ export class LocalWorkers {
       '--quiet',
     ];
     const env = { ...process.env, MINIGUN_REDIS_CONNECTION: JSON.stringify(spec.connection) };
+    let served: (fingerprint: string | null) => void = () => undefined;
+    let failed: (error: Error) => void = () => undefined;
+    this.fingerprint = new Promise((resolve, reject) => ((served = resolve), (failed = reject)));
+    this.fingerprint.catch(() => undefined); // read by open(), which may have failed already
+    const failures: string[] = [];
+    let exited = 0;
     for (let i = 0; i < count; i++) {
       const child = fork(WORKER_CLI, args, { env, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      child.on('message', (m: LocalWorkerMessage) => {
+        if (m.t === 'imported') served(m.served.find((s) => s.stage === spec.stage)?.fingerprint ?? null);
+        else failures.push(`pid ${child.pid}: ${m.message}`);
+      });
       child.once('exit', (code, signal) => {
-        if (!this.stopping) onDeath(child.pid, signal !== null ? `was killed by ${signal}` : `exited with code ${code}`);
+        const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
+        if (++exited === count)
+          failed(new Error(failures.length > 0 ? failures.join('; ') : `every local worker exited before importing the module (the last one ${how})`));
+        if (!this.stopping) onDeath(child.pid, how);
       });
       this.children.push(child);
     }

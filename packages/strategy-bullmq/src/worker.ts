@@ -6,13 +6,12 @@
  * or at once.
  */
 import { hostname } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ErrorCodes, MinigunError } from '@minigun/core';
 import { WorkerRuntime, importPipelineModule, markMinigunWorker, serializeError, type InputOutcome, type PreparedStage } from '@minigun/core/toolkit';
 import { createClient, describeConnection, type RedisConnection } from './connection.js';
-import { fingerprintIn, pipelinesOf } from './fingerprint.js';
+import { fingerprintIn, moduleHref, stagesToServe } from './fingerprint.js';
 import { bullmq } from './libraries.js';
 import { eventsChannel, heartbeatKey, queueName, runKeys } from './names.js';
 import { decode, encode, type InboxMessage, type JobData, type RunSetup } from './payload.js';
@@ -43,6 +42,8 @@ export interface ServedStage {
   readonly queue: string;
   /** Why this worker refuses the stage's jobs (the module lacks it), if it does. */
   readonly refusal?: string;
+  /** The stage's code here, as a short hash (see fingerprint.ts); undefined when the module lacks the stage. */
+  readonly fingerprint?: string;
 }
 
 export interface WorkerService {
@@ -56,32 +57,26 @@ const HOST = hostname();
 /** Imports the module and starts serving its stages. */
 export async function serveStages(options: ServeOptions): Promise<WorkerService> {
   markMinigunWorker();
-  const module = /^[a-z]+:/i.test(options.module) ? options.module : pathToFileURL(options.module).href;
-  const exports = await importPipelineModule(module);
-  const targets: Array<{ pipeline: string; stage: string }> = [];
-  const pipelines = pipelinesOf(exports).filter((p) => options.pipeline === undefined || p.name === options.pipeline);
-  if (options.stages !== undefined) {
-    const pipeline = options.pipeline ?? pipelines[0]?.name;
-    if (pipeline === undefined) throw new MinigunError(ErrorCodes.WORKER_SETUP, `${module} exports no pipeline; give --pipeline with --stages.`);
-    for (const stage of options.stages) targets.push({ pipeline, stage });
-  } else {
-    for (const p of pipelines)
-      for (const [name, s] of p.compiled.stages)
-        if ((s as { options?: { strategy?: string } }).options?.strategy === 'bullmq') targets.push({ pipeline: p.name, stage: name });
-  }
-  if (targets.length === 0) {
-    throw new MinigunError(
-      ErrorCodes.WORKER_SETUP,
-      `${module} has no stage on the bullmq strategy${options.pipeline !== undefined ? ` in pipeline "${options.pipeline}"` : ''} to serve. Give the stages with --stages, or set strategy: 'bullmq' on them.`,
-    );
-  }
+  const module = moduleHref(options.module);
   const prefix = options.prefix ?? 'minigun';
+  // The connections open while the module is imported (connecting waits on the network, importing uses the CPU).
   const client = createClient(options.connection);
   const subscriber = createClient(options.connection);
   client.on('error', () => undefined);
   subscriber.on('error', () => undefined);
-  const services = await Promise.all(targets.map((t) => StageService.start(module, exports, t, client, options, prefix)));
-  await subscriber.subscribe(eventsChannel(prefix));
+  const subscribed = subscriber.subscribe(eventsChannel(prefix));
+  subscribed.catch(() => undefined); // awaited below, unless the import fails first
+  let services: StageService[];
+  try {
+    const exports = await importPipelineModule(module);
+    const targets = stagesToServe(module, exports, options);
+    services = await Promise.all(targets.map((t) => StageService.start(module, exports, t, client, options, prefix)));
+    await subscribed;
+  } catch (error) {
+    subscriber.disconnect();
+    client.disconnect();
+    throw error;
+  }
   subscriber.on('message', (_channel: string, text: string) => {
     let event: { t?: string; run?: string };
     try {
@@ -115,7 +110,6 @@ class StageService {
   private constructor(
     readonly served: ServedStage,
     private readonly prepared: PreparedStage | undefined,
-    private readonly fingerprint: string | undefined,
     private readonly client: Redis,
     private readonly options: ServeOptions,
     private readonly prefix: string,
@@ -139,7 +133,8 @@ class StageService {
     } catch (error) {
       refusal = (error as Error).message;
     }
-    const service = new StageService({ ...target, queue, refusal }, prepared, fingerprintIn(exports, target.pipeline, target.stage), client, options, prefix);
+    const fingerprint = fingerprintIn(exports, target.pipeline, target.stage);
+    const service = new StageService({ ...target, queue, refusal, fingerprint }, prepared, client, options, prefix);
     const lockDuration = options.lockDurationMs ?? 30_000;
     const beat = (): void => {
       void client.eval(HEARTBEAT, 1, service.heartbeatKey, service.member, String(lockDuration)).catch(() => undefined);
@@ -217,11 +212,12 @@ class StageService {
       await refuse(new MinigunError(ErrorCodes.WORKER_SETUP, `The ${where} refuses the job: ${this.served.refusal}`, { pipeline, stage }));
       return;
     }
-    if (this.fingerprint === undefined || !fingerprints.includes(this.fingerprint)) {
+    const { fingerprint } = this.served;
+    if (fingerprint === undefined || !fingerprints.includes(fingerprint)) {
       await refuse(
         new MinigunError(
           ErrorCodes.WORKER_SETUP,
-          `The ${where} refuses the job: stage "${stage}" of pipeline "${pipeline}" has different code there (fingerprint ${this.fingerprint}) than in the run's parent (${fingerprints.join(' or ')}). Deploy the same version of the pipeline module to the parent and every worker.`,
+          `The ${where} refuses the job: stage "${stage}" of pipeline "${pipeline}" has different code there (fingerprint ${fingerprint}) than in the run's parent (${fingerprints.join(' or ')}). Deploy the same version of the pipeline module to the parent and every worker.`,
           { pipeline, stage },
         ),
       );

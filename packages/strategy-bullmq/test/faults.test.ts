@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { pipeline } from '@minigun/core';
 import { describe, expect, it } from 'vitest';
 import { counted } from './fixtures/counted.mjs';
 import { faults, faultsNoRetry } from './fixtures/faults.mjs';
@@ -319,25 +320,67 @@ describe('bullmq chunking', () => {
 });
 
 describe('bullmq parent fingerprints', () => {
+  /** Runs `counted` twice through one registry with MINIGUN_TEST_IMPORT_LOG set; returns where the module was imported. */
+  async function importsOverTwoRuns(log: string, reg: ReturnType<typeof registry>): Promise<Array<[pid: number, thread: number]>> {
+    for (let i = 0; i < 2; i++) {
+      const r = await counted.run({ state: { count: 3 }, registry: reg });
+      expect(r.status).toBe('completed');
+      expect(sorted(r.collected.out as number[])).toEqual([1, 2, 3]);
+    }
+    return readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ').map(Number) as [number, number]);
+  }
+
   it('are computed once per strategy instance: a second run imports the module in no new thread of the parent', async () => {
     const log = join(tempDir('minigun-imports-'), 'imports');
     process.env.MINIGUN_TEST_IMPORT_LOG = log;
+    const worker = await startWorker(fixture('counted.mjs'), redis.url, ['--pipeline', 'bullmq-counted', '--stages', 'work']);
     try {
-      const reg = registry({ connection: redis.url, localWorkers: 1 });
-      for (let i = 0; i < 2; i++) {
-        const r = await counted.run({ state: { count: 3 }, registry: reg });
-        expect(r.status).toBe('completed');
-        expect(sorted(r.collected.out as number[])).toEqual([1, 2, 3]);
-      }
-      const imports = readFileSync(log, 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => line.split(' ').map(Number) as [number, number]);
-      // The fingerprint thread of the first run only; each run's local worker imports it in its own process.
+      const imports = await importsOverTwoRuns(log, registry({ connection: redis.url }));
+      // The fingerprint thread of the first run only; the worker serving both runs imported it once, at its start.
       expect(imports.filter(([pid, thread]) => pid === process.pid && thread !== 0)).toHaveLength(1);
-      expect(new Set(imports.filter(([pid]) => pid !== process.pid).map(([pid]) => pid)).size).toBe(2);
+      expect(imports.filter(([pid]) => pid === worker.pid)).toHaveLength(1);
     } finally {
       delete process.env.MINIGUN_TEST_IMPORT_LOG;
+      await worker.stop();
+    }
+  }, 60_000);
+
+  it('come from the local workers when there are some: the parent imports the module in no thread at all', async () => {
+    const log = join(tempDir('minigun-imports-'), 'imports');
+    process.env.MINIGUN_TEST_IMPORT_LOG = log;
+    try {
+      const imports = await importsOverTwoRuns(log, registry({ connection: redis.url, localWorkers: 1 }));
+      expect(imports.filter(([pid, thread]) => pid === process.pid && thread !== 0)).toEqual([]);
+      // Each run's local worker imported it in its own process, once.
+      const others = imports.filter(([pid]) => pid !== process.pid);
+      expect(others).toHaveLength(2);
+      expect(new Set(others.map(([pid]) => pid)).size).toBe(2);
+    } finally {
+      delete process.env.MINIGUN_TEST_IMPORT_LOG;
+    }
+  }, 60_000);
+
+  it('fail the run before it starts when the local workers cannot import the module or lack the stage, with what they said', async () => {
+    const broken = join(tempDir('minigun-broken-'), 'broken.mjs');
+    writeFileSync(broken, "throw new Error('this module is broken on purpose');\n");
+    for (const [module, pattern] of [
+      [broken, /could not be loaded the way workers load it: pid \d+: .*this module is broken on purpose/],
+      [fixture('lacks-stage/faults.mjs'), /does not export that pipeline with that stage/],
+    ] as const) {
+      const lonely = pipeline('bullmq-faults', { module }, (p) => {
+        p.producer('source', async (out) => {
+          for (let i = 0; i < 3; i++) await out.emit(i);
+        });
+        p.processor('work', { strategy: 'bullmq' }, (n: number) => n + 1);
+      });
+      const r = await lonely.run({ registry: registry({ connection: redis.url, localWorkers: 2 }) });
+      expect(r.status).toBe('failed');
+      expect(codeOf(r.errors[0]!)).toBe('ERR_MINIGUN_WORKER_SETUP');
+      expect(r.errors[0]!.message).toMatch(pattern);
+      expect(workerChildren()).toEqual([]);
     }
   }, 60_000);
 });
