@@ -23,6 +23,9 @@ interface Libraries {
 /** The bundle, resolved from src/ (tests) and dist/ alike. */
 const BUNDLE = fileURLToPath(new URL('../dist/vendor/libraries.cjs', import.meta.url));
 
+/** How this process loaded them (read by the package's tests, to see that the build's cache is used). */
+export let loadedFrom: 'the bundle and its code cache' | 'the bundle' | 'require' = 'require';
+
 function loadLibraries(): Libraries {
   if (!existsSync(BUNDLE)) {
     const load = createRequire(import.meta.url);
@@ -40,6 +43,7 @@ function loadLibraries(): Libraries {
     cachedData,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
+  loadedFrom = cachedData !== undefined && !script.cachedDataRejected ? 'the bundle and its code cache' : 'the bundle';
   const module = { exports: {} as Libraries };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(BUNDLE), module, BUNDLE, dirname(BUNDLE));
   return module.exports;
