@@ -1,18 +1,9 @@
 // The bench's Minigun pipelines, defined once in plain JavaScript and instantiated at the top level of two
 // modules that the `thread` workers import to find the stage: pipelines.ts (TypeScript: each worker registers
 // tsx to import it) and pipelines-js.mjs (plain JavaScript: no loader in the workers). Same stage code for
-// both, and the same fib/inc as the raw tinypool worker (fib.mjs).
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+// both, and the same fib/inc/hashFile as the raw workers (fib.mjs).
 import { pipeline } from '@minigun/core';
-import { fib, inc } from './fib.mjs';
-
-/** Reads a file and hashes it (sha256); its size goes to the sum. */
-async function hashFile(path) {
-  const data = await readFile(path);
-  createHash('sha256').update(data).digest();
-  return data.length;
-}
+import { fib, hashFile, inc } from './fib.mjs';
 
 /**
  * @param {string} moduleUrl import.meta.url of the module that calls this at its top level

@@ -19,7 +19,9 @@
  *  - hash:     I/O-bound async stage: read + sha256 of --hash-files (10,000) files under --hash-dir (the
  *              repository's node_modules). `thread` (2 threads) with perWorker 8, 32 and 1 (the default), a new
  *              pool per run (cold), and perWorker 8 and 1 with keepAlive (warm: the warm-up run starts the
- *              pool), against the same stage inline with concurrency 8 (the baseline).
+ *              pool), against the same stage inline with concurrency 8 (the baseline). Reference: two raw
+ *              worker threads started per run, each hashing half of the files with 8 lanes (raw-hash-worker.mjs):
+ *              what two threads can do at all on this machine, with no pool and no message per input.
  *
  * Setup cost is counted on both sides: Minigun creates its pool in every run, so every timed raw-tinypool run
  * creates its pool too (minThreads = maxThreads, as Minigun does) and destroys it before the clock stops. The
@@ -73,6 +75,7 @@ import { threadStrategies } from '@minigun/strategy-thread';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import Tinypool from 'tinypool';
 import { fib } from './fib.mjs';
 import * as js from './pipelines-js.mjs';
@@ -252,6 +255,21 @@ function hashWorkload(args: Args): Workload {
   // Warm: the pool is kept between runs (the warm-up run starts it), so the timed runs pay no thread start-up.
   const perWorkerKept = new Registry().use(threadStrategies({ perWorker: 8, keepAlive: true }));
   const singleKept = new Registry().use(threadStrategies({ keepAlive: true }));
+  /** Two worker threads started for the run, each hashing half of the paths with 8 lanes (raw-hash-worker.mjs). */
+  const rawThreads = async (): Promise<number> => {
+    const halves = [paths.slice(0, paths.length >> 1), paths.slice(paths.length >> 1)];
+    const sums = await Promise.all(
+      halves.map(
+        (half) =>
+          new Promise<number>((resolve, reject) => {
+            const worker = new Worker(new URL('./raw-hash-worker.mjs', import.meta.url), { workerData: half });
+            worker.once('message', (sum: number) => void worker.terminate().then(() => resolve(sum), reject));
+            worker.once('error', reject);
+          }),
+      ),
+    );
+    return sums[0]! + sums[1]!;
+  };
   const hash = async (p: typeof hashThread, registry: Registry): Promise<number> => {
     const state = { paths, sum: 0 };
     const r = await p.run({ state, registry });
@@ -270,6 +288,7 @@ function hashWorkload(args: Args): Workload {
       { name: `minigun thread (2 threads) perWorker 8 keepAlive (warm), ${TS}`, role: 'minigun', run: () => hash(hashThread, perWorkerKept) },
       { name: `minigun thread (2 threads) perWorker 1 keepAlive (warm), ${TS}`, role: 'minigun', run: () => hash(hashThread, singleKept) },
       { name: 'minigun inline, concurrency 8', role: 'baseline', run: () => hash(hashInline, single) },
+      { name: 'raw worker_threads, 2 threads × 8 lanes, half the files each (reference)', role: 'reference', run: rawThreads },
     ],
   };
 }
